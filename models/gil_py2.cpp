@@ -1,0 +1,123 @@
+#include "models/gil_py2.h"
+
+namespace gilsim {
+
+void Py2Gil::attach(GilHost& host, int threads) {
+  host_ = &host;
+  w_.assign(static_cast<size_t>(threads), Waiter{});
+}
+
+Time Py2Gil::budget(int) const { return ticker_; }
+
+// PyThread_acquire_lock(lock, 1) -> sem_wait(): the fast path takes a free semaphore at once.
+void Py2Gil::take(int t) {
+  if (!locked_) {
+    grab(t);
+    host_->done(t);
+    return;
+  }
+  slow_wait(t);
+}
+
+// __new_sem_wait_slow: count ourselves in nwaiters, then futex_wait while the value is 0.
+void Py2Gil::slow_wait(int t) {
+  if (!w_[t].slow) {
+    w_[t].slow = true;
+    ++nwaiters_;
+  }
+  host_->burst(t, p_.syscall, kEnterWait);
+}
+
+void Py2Gil::grab(int t) {
+  locked_ = true;
+  if (w_[t].slow) {
+    w_[t].slow = false;
+    --nwaiters_;
+  }
+  if (announced_ == t) return;  // re-acquired at its own check: it never stopped holding
+  if (announced_ >= 0) host_->released(announced_);  // taken inside another thread's check window
+  announced_ = t;
+  host_->acquired(t);
+}
+
+// sem_post(): value += 1, then futex_wake(1) if nwaiters != 0. Returns whether a wake system call
+// is made (the releaser pays it).
+bool Py2Gil::futex_wake() {
+  if (nwaiters_ == 0) return false;
+  if (head_ >= 0) {
+    const int q = head_;
+    head_ = w_[q].next;
+    if (head_ < 0) tail_ = -1;
+    w_[q].next = -1;
+    w_[q].queued = false;
+    host_->wake(q, Time::zero(), kWoken);
+  }
+  return true;
+}
+
+// Py_BEGIN_ALLOW_THREADS or thread exit: PyThread_release_lock.
+void Py2Gil::drop(int t, DropReason) {
+  locked_ = false;
+  announced_ = -1;
+  host_->released(t);
+  if (futex_wake()) {
+    host_->burst(t, p_.syscall, kPosted);
+    return;
+  }
+  host_->done(t);
+}
+
+// ceval.c: `if (--_Py_Ticker < 0) { _Py_Ticker = _Py_CheckInterval; ...
+// PyThread_release_lock(interpreter_lock); /* Other threads may run now */
+// PyThread_acquire_lock(interpreter_lock, 1); }` -- unconditionally, waiter or not. The lock is
+// free from the sem_post until the re-acquire, while the releaser is in the futex_wake call.
+void Py2Gil::check(int t) {
+  ticker_ = p_.interval;
+  locked_ = false;
+  Time window = p_.gil_check;
+  if (futex_wake()) {
+    host_->note(GilEvent::kCheck, t);
+    window += p_.syscall;
+  }
+  host_->burst(t, window, kCheckPosted);
+}
+
+void Py2Gil::step(int t, uint8_t code) {
+  switch (code) {
+    case kEnterWait:  // futex_wait returns at once if the value changed meanwhile
+      if (!locked_) {
+        grab(t);
+        host_->done(t);
+        return;
+      }
+      w_[t].queued = true;
+      w_[t].next = -1;
+      if (tail_ >= 0) w_[tail_].next = t;
+      else head_ = t;
+      tail_ = t;
+      host_->sleep(t, kWoken);
+      return;
+    case kWoken:  // woken by a sem_post: retry the decrement
+      if (!locked_) {
+        grab(t);
+        host_->done(t);
+        return;
+      }
+      host_->note(GilEvent::kFailedAcquire, t);
+      host_->burst(t, p_.syscall, kEnterWait);
+      return;
+    case kPosted:
+      host_->done(t);
+      return;
+    case kCheckPosted:  // PyThread_acquire_lock after the release at a check
+      if (!locked_) {
+        grab(t);
+        host_->done(t);
+        return;
+      }
+      slow_wait(t);  // another thread took the lock inside the window
+      return;
+  }
+}
+
+}  // namespace gilsim

@@ -1,0 +1,56 @@
+#pragma once
+/// Python 2.7 tick GIL on Linux (CPython 2.7 Python/ceval.c, Python/thread_pthread.h with
+/// USE_SEMAPHORES; glibc nptl sem_post/sem_wait): every `check_interval` ticks the holder releases
+/// the lock and immediately acquires it again; no queue, no hand-off.
+
+#include <vector>
+
+#include "models/gil_policy.h"
+
+namespace gilsim {
+
+struct Py2Params {
+  Time interval;               ///< check_interval x tick: bytecode time between checks
+  Time syscall = Time::us(1);  ///< futex_wake in sem_post (paid by the releaser), futex_wait entry
+  Time gil_check = Time::ns(50);  ///< the uncontended release + re-acquire at a check
+};
+
+class Py2Gil final : public GilPolicy {
+public:
+  explicit Py2Gil(const Py2Params& p) : p_(p), ticker_(p.interval) {}
+  void attach(GilHost& host, int threads) override;
+  void take(int t) override;
+  void drop(int t, DropReason why) override;
+  Time budget(int t) const override;
+  void executed(int, Time bytecode) override { ticker_ = bytecode < ticker_ ? ticker_ - bytecode : Time::zero(); }
+  void check(int t) override;
+  void step(int t, uint8_t code) override;
+
+  bool locked() const { return locked_; }
+  int waiters() const { return nwaiters_; }
+  /// Bytecode time left before the next check (the global `_Py_Ticker`, in time).
+  Time ticker() const { return ticker_; }
+
+private:
+  enum Step : uint8_t { kEnterWait = kPolicyStep, kWoken, kPosted, kCheckPosted };
+  struct Waiter {
+    int next = -1;
+    bool queued = false;  ///< asleep in the futex queue
+    bool slow = false;    ///< in sem_wait's slow path (counted in nwaiters)
+  };
+
+  void grab(int t);
+  void slow_wait(int t);
+  bool futex_wake();
+
+  Py2Params p_;
+  GilHost* host_ = nullptr;
+  std::vector<Waiter> w_;
+  int head_ = -1, tail_ = -1;  ///< futex wait queue, FIFO
+  bool locked_ = false;        ///< the semaphore's value is 0
+  int nwaiters_ = 0;
+  int announced_ = -1;         ///< the holder as the rest of the simulation knows it
+  Time ticker_;
+};
+
+}  // namespace gilsim

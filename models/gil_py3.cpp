@@ -1,0 +1,174 @@
+#include "models/gil_py3.h"
+
+#include "models/priorities.h"
+
+namespace gilsim {
+
+void Py3Gil::attach(GilHost& host, int threads) {
+  host_ = &host;
+  w_.assign(static_cast<size_t>(threads), Waiter{});
+  for (int t = 0; t < threads; ++t) w_[t].timer = host.engine().make_timer(this, 0, static_cast<uint32_t>(t), prio::kTimer);
+}
+
+// take_gil(): `if (!locked) goto _ready;` else a timed wait on gil->cond, entered through a futex
+// system call.
+void Py3Gil::take(int t) {
+  if (!locked_) {
+    ready(t);
+    return;
+  }
+  host_->burst(t, p_.syscall, kWaitCheck);
+}
+
+// COND_TIMED_WAIT(gil->cond, gil->mutex, interval, timed_out): saved_switchnum is taken first;
+// the deadline is now + interval.
+void Py3Gil::wait(int t) {
+  Waiter& w = w_[t];
+  w.saved_switch = switch_number_;
+  w.timed_out = false;
+  cond_push(t);
+  host_->engine().schedule_after(w.timer, p_.interval);
+  host_->sleep(t, kCondWoken);
+}
+
+// The timed wait expired: the waiter is woken by the kernel and re-checks.
+void Py3Gil::on_event(uint32_t, uint32_t arg) {
+  const int t = static_cast<int>(arg);
+  cond_remove(t);
+  w_[t].timed_out = true;
+  host_->wake(t, Time::zero(), kCondWoken);
+}
+
+void Py3Gil::step(int t, uint8_t code) {
+  switch (code) {
+    case kWaitCheck:
+      if (!locked_) ready(t);
+      else wait(t);
+      return;
+    case kCondWoken: {
+      Waiter& w = w_[t];
+      // "If we timed out and no switch occurred in the meantime, it is time to ask the
+      // GIL-holding thread to drop it."
+      if (w.timed_out && locked_ && switch_number_ == w.saved_switch) request_drop();
+      if (locked_) {
+        if (!w.timed_out) host_->note(GilEvent::kFailedAcquire, t);  // signalled, but beaten to it
+        host_->burst(t, p_.syscall, kWaitCheck);                     // while (locked): wait again
+        return;
+      }
+      ready(t);
+      return;
+    }
+    case kSignalled:
+      after_signal(t);
+      return;
+    case kSwitchWoken:
+      host_->done(t);
+      return;
+  }
+}
+
+void Py3Gil::request_drop() {
+  if (drop_request_) return;
+  drop_request_ = true;  // SET_GIL_DROP_REQUEST: the eval breaker
+  host_->note(GilEvent::kDropRequest, holder_);
+  host_->budget_changed(holder_);
+}
+
+// take_gil()'s _ready: locked = 1; a new holder bumps switch_number; COND_SIGNAL(switch_cond);
+// RESET_GIL_DROP_REQUEST.
+void Py3Gil::ready(int t) {
+  locked_ = true;
+  holder_ = t;
+  if (t != last_holder_) {
+    last_holder_ = t;
+    ++switch_number_;
+  }
+  if (switch_waiter_ >= 0) {
+    const int s = switch_waiter_;
+    switch_waiter_ = -1;
+    host_->wake(s, Time::zero(), kSwitchWoken);
+  }
+  drop_request_ = false;
+  host_->acquired(t);
+  host_->done(t);
+}
+
+void Py3Gil::drop(int t, DropReason why) { do_drop(t, why != DropReason::kExit); }
+
+// drop_gil(): last_holder = tstate; locked = 0; COND_SIGNAL(gil->cond). Then, under
+// FORCE_SWITCHING, `if (gil_drop_request && tstate != NULL)` and no other thread has taken the GIL
+// yet, wait on switch_cond: the dropper cannot win the GIL straight back. The request is checked
+// whatever the reason for dropping, so a voluntary release with a request pending waits too.
+void Py3Gil::do_drop(int t, bool may_wait) {
+  locked_ = false;
+  holder_ = -1;
+  last_holder_ = t;
+  host_->released(t);
+  w_[t].may_wait = may_wait;
+  if (signal_cond() && p_.syscall > Time::zero()) {
+    host_->burst(t, p_.syscall, kSignalled);  // the futex wake is paid by the signaller
+    return;
+  }
+  after_signal(t);
+}
+
+void Py3Gil::after_signal(int t) {
+  if (w_[t].may_wait && drop_request_ && last_holder_ == t) {
+    drop_request_ = false;  // RESET_GIL_DROP_REQUEST, then COND_WAIT(switch_cond)
+    switch_waiter_ = t;
+    host_->sleep(t, kSwitchWoken);
+    return;
+  }
+  host_->done(t);
+}
+
+// The eval loop saw gil_drop_request: drop_gil() then take_gil() (eval_frame_handle_pending).
+void Py3Gil::check(int t) {
+  if (drop_request_ && holder_ == t) {
+    host_->note(GilEvent::kForcedSwitch, t);
+    do_drop(t, true);
+    return;
+  }
+  host_->done(t);
+}
+
+Time Py3Gil::budget(int t) const {
+  if (!drop_request_ || holder_ != t) return Time::max();
+  const int64_t q = p_.check_quantum.count();
+  if (q <= 0) return Time::zero();
+  const int64_t r = w_[t].bc_done.count() % q;
+  return r == 0 ? Time::zero() : Time::ns(q - r);
+}
+
+bool Py3Gil::signal_cond() {
+  if (head_ < 0) return false;
+  const int q = head_;
+  cond_remove(q);
+  host_->engine().cancel(w_[q].timer);
+  w_[q].timed_out = false;
+  host_->wake(q, Time::zero(), kCondWoken);
+  return true;
+}
+
+void Py3Gil::cond_push(int t) {
+  Waiter& w = w_[t];
+  w.in_cond = true;
+  w.prev = tail_;
+  w.next = -1;
+  if (tail_ >= 0) w_[tail_].next = t;
+  else head_ = t;
+  tail_ = t;
+}
+
+void Py3Gil::cond_remove(int t) {
+  Waiter& w = w_[t];
+  if (!w.in_cond) return;
+  w.in_cond = false;
+  if (w.prev >= 0) w_[w.prev].next = w.next;
+  else head_ = w.next;
+  if (w.next >= 0) w_[w.next].prev = w.prev;
+  else tail_ = w.prev;
+  w.prev = w.next = -1;
+}
+
+}  // namespace gilsim

@@ -1,0 +1,66 @@
+#pragma once
+/// Python 3.2+ interval GIL (CPython Python/ceval_gil.h, 3.2-3.11; Python/ceval_gil.c, 3.12+):
+/// timed waits of `switch_interval`, gil_drop_request after a whole interval without a switch,
+/// switch_number, the holder dropping at its next eval-breaker check, FORCE_SWITCHING.
+
+#include <vector>
+
+#include "models/gil_policy.h"
+
+namespace gilsim {
+
+struct Py3Params {
+  Time interval = Time::ms(5);  ///< sys.setswitchinterval
+  Time check_quantum;           ///< bytecode time between eval-breaker checks (check_every x tick)
+  Time syscall = Time::us(1);   ///< futex wake or wait entry
+};
+
+class Py3Gil final : public GilPolicy {
+public:
+  explicit Py3Gil(const Py3Params& p) : p_(p) {}
+  void attach(GilHost& host, int threads) override;
+  void take(int t) override;
+  void drop(int t, DropReason why) override;
+  Time budget(int t) const override;
+  void executed(int t, Time bytecode) override { w_[t].bc_done += bytecode; }
+  void check(int t) override;
+  void step(int t, uint8_t code) override;
+  void on_event(uint32_t kind, uint32_t arg) override;
+
+  bool locked() const { return locked_; }
+  bool drop_requested() const { return drop_request_; }
+
+private:
+  enum Step : uint8_t { kWaitCheck = kPolicyStep, kCondWoken, kSignalled, kSwitchWoken };
+  struct Waiter {
+    Time bc_done;              ///< bytecode executed, for the eval-breaker check points
+    uint64_t saved_switch = 0; ///< switch_number when the timed wait began
+    TimerId timer = 0;
+    int prev = -1, next = -1;  ///< links in the condition variable's wait list
+    bool in_cond = false;
+    bool timed_out = false;
+    bool may_wait = false;     ///< the drop under way may wait on switch_cond
+  };
+
+  void wait(int t);
+  void ready(int t);
+  void do_drop(int t, bool may_wait);
+  void after_signal(int t);
+  bool signal_cond();
+  void cond_push(int t);
+  void cond_remove(int t);
+  void request_drop();
+
+  Py3Params p_;
+  GilHost* host_ = nullptr;
+  std::vector<Waiter> w_;
+  int head_ = -1, tail_ = -1;  ///< FIFO of threads waiting on gil->cond
+  bool locked_ = false;
+  int holder_ = -1;
+  int last_holder_ = -1;
+  uint64_t switch_number_ = 0;
+  bool drop_request_ = false;
+  int switch_waiter_ = -1;     ///< the forced dropper waiting on switch_cond
+};
+
+}  // namespace gilsim

@@ -1,0 +1,306 @@
+#include "models/interpreter.h"
+
+#include <cassert>
+
+#include "models/priorities.h"
+
+namespace gilsim {
+
+namespace {
+/// Program steps one thread may take at one instant before it must yield through an event (a
+/// loop of zero-length phases would otherwise never let the event budget stop the run).
+constexpr int kMaxStepsPerEvent = 4096;
+}  // namespace
+
+Interpreter::Interpreter(Engine& engine, const MachineConfig& machine, uint64_t seed, std::vector<ThreadPlan> plans,
+                         GilPolicy& policy, Observer& observer)
+    : engine_(engine),
+      tick_(machine.costs.tick),
+      plans_(std::move(plans)),
+      policy_(policy),
+      obs_(observer),
+      os_(engine, machine, seed, static_cast<int>(plans_.size()), *this, observer),
+      th_(plans_.size()),
+      seed_(seed) {
+  for (size_t t = 0; t < th_.size(); ++t) {
+    th_[t].io_timer = engine_.make_timer(this, kIoDone, static_cast<uint32_t>(t), prio::kTimer);
+    th_[t].start_timer = engine_.make_timer(this, kStart, static_cast<uint32_t>(t), prio::kStart);
+  }
+  policy_.attach(*this, static_cast<int>(th_.size()));
+}
+
+void Interpreter::start() {
+  for (size_t t = 0; t < th_.size(); ++t) {
+    const ThreadPlan& p = plans_[t];
+    Thread& th = th_[t];
+    th.prog = p.segments[0].program->data();
+    th.rng = Rng::stream(seed_, p.segments[0].stream);
+    if (!p.daemon) ++live_;
+    engine_.schedule(th.start_timer, p.start);
+  }
+}
+
+void Interpreter::on_event(uint32_t kind, uint32_t arg) {
+  const int t = static_cast<int>(arg);
+  Thread& th = th_[t];
+  th.step = kStepContinue;
+  set_act(t, Act::kNative);  // starting up, or returning from the blocking call: C code, no GIL
+  os_.wake(t, Time::zero());
+  (void)kind;
+}
+
+void Interpreter::on_burst_end(int t) {
+  Thread& th = th_[t];
+  const uint8_t s = th.step;
+  th.step = kStepContinue;
+  switch (s) {
+    case kStepContinue:
+      proceed(t);
+      return;
+    case kStepBytecode:
+      policy_.executed(t, th.bc_burst);
+      th.phase_left -= th.bc_burst;
+      proceed(t);
+      return;
+    case kStepNativeGil:
+      policy_.executed(t, tick_);  // one long tick
+      next_op(th);
+      proceed(t);
+      return;
+    case kStepNativeDone:
+      next_op(th);
+      th.must_take = true;  // Py_END_ALLOW_THREADS
+      proceed(t);
+      return;
+    default:
+      policy_.step(t, s);
+      return;
+  }
+}
+
+void Interpreter::on_core_change(int t) { refresh(t); }
+
+void Interpreter::next_op(Thread& th) {
+  ++th.pc;
+  th.phase_started = false;
+  th.phase_left = Time::zero();
+}
+
+void Interpreter::ask_take(int t) {
+  Thread& th = th_[t];
+  set_act(t, Act::kWantGil);
+  th.waiting = true;
+  policy_.take(t);
+}
+
+void Interpreter::proceed(int t) {
+  Thread& th = th_[t];
+  th.stepping = true;
+  for (int steps = 0;; ++steps) {
+    if (steps == kMaxStepsPerEvent) {  // yield: continue in a fresh event at the same instant
+      th.step = kStepContinue;
+      os_.run(t, Time::zero());
+      break;
+    }
+    if (th.must_take && !th.holds) {
+      ask_take(t);
+      if (th.waiting) break;
+      continue;
+    }
+    const Op& op = th.prog[th.pc];
+    if (!th.phase_started) {
+      th.phase_started = true;
+      if (op.kind <= Op::Kind::kNativeGil) th.phase_left = op.dur.draw(th.rng, tick_);
+    }
+    switch (op.kind) {
+      case Op::Kind::kCpu: {
+        if (th.phase_left == Time::zero()) {
+          next_op(th);
+          continue;
+        }
+        if (!th.holds) {
+          ask_take(t);
+          if (th.waiting) goto out;
+          continue;
+        }
+        const Time budget = policy_.budget(t);
+        if (budget == Time::zero()) {  // the eval loop's check point
+          th.waiting = true;
+          policy_.check(t);
+          if (th.waiting) goto out;
+          continue;
+        }
+        th.bc_burst = min(th.phase_left, budget);
+        set_act(t, Act::kHoldGil);
+        th.step = kStepBytecode;
+        os_.run(t, th.bc_burst);
+        goto out;
+      }
+      case Op::Kind::kNativeGil:
+        if (!th.holds) {
+          ask_take(t);
+          if (th.waiting) goto out;
+          continue;
+        }
+        set_act(t, Act::kHoldGil);
+        th.step = kStepNativeGil;
+        os_.run(t, th.phase_left);
+        goto out;
+      case Op::Kind::kIo:
+      case Op::Kind::kNative:
+        if (th.holds) {  // Py_BEGIN_ALLOW_THREADS
+          th.waiting = true;
+          policy_.drop(t, DropReason::kVoluntary);
+          if (th.waiting) goto out;
+          continue;
+        }
+        if (op.kind == Op::Kind::kNative) {
+          if (th.phase_left == Time::zero()) {
+            next_op(th);
+            th.must_take = true;
+            continue;
+          }
+          set_act(t, Act::kNative);
+          th.step = kStepNativeDone;
+          os_.run(t, th.phase_left);
+          goto out;
+        }
+        obs_.on_io(engine_.now(), t);
+        th.must_take = true;
+        if (th.phase_left == Time::zero()) {  // a call that does not block: straight back
+          next_op(th);
+          continue;
+        }
+        engine_.schedule_after(th.io_timer, th.phase_left);
+        next_op(th);
+        set_act(t, Act::kIo);
+        os_.sleep(t);
+        goto out;
+      case Op::Kind::kLoopBegin:
+        if (op.count == 0) {
+          th.pc = op.jump;
+          next_op(th);
+        } else {
+          th.loops[th.depth++] = op.count;
+          next_op(th);
+        }
+        continue;
+      case Op::Kind::kLoopEnd: {
+        int64_t& left = th.loops[th.depth - 1];
+        if (left < 0 || --left > 0) {
+          th.pc = op.jump;
+        } else {
+          --th.depth;
+        }
+        next_op(th);
+        continue;
+      }
+      case Op::Kind::kEnd: {
+        const ThreadPlan& p = plans_[t];
+        if (th.segment + 1 < p.segments.size()) {
+          ++th.segment;
+          th.prog = p.segments[th.segment].program->data();
+          th.rng = Rng::stream(seed_, p.segments[th.segment].stream);
+          th.pc = 0;
+          th.phase_started = false;
+          continue;
+        }
+        if (th.holds) {
+          th.waiting = true;
+          policy_.drop(t, DropReason::kExit);
+          if (th.waiting) goto out;
+          continue;
+        }
+        finish(t);
+        goto out;
+      }
+    }
+  }
+out:
+  th.stepping = false;
+}
+
+void Interpreter::finish(int t) {
+  Thread& th = th_[t];
+  th.finished_at = engine_.now();
+  set_act(t, Act::kFinished);
+  os_.exit(t);
+  if (!plans_[t].daemon && --live_ == 0) engine_.stop();
+}
+
+void Interpreter::burst(int t, Time work, uint8_t code) {
+  th_[t].step = code;
+  os_.run(t, work);
+}
+
+void Interpreter::sleep(int t, uint8_t code) {
+  th_[t].step = code;
+  os_.sleep(t);
+}
+
+void Interpreter::wake(int t, Time work, uint8_t code) {
+  th_[t].step = code;
+  os_.wake(t, work);
+}
+
+void Interpreter::done(int t) {
+  Thread& th = th_[t];
+  th.waiting = false;
+  if (!th.stepping) proceed(t);
+}
+
+void Interpreter::acquired(int t) {
+  Thread& th = th_[t];
+  th.holds = true;
+  th.must_take = false;
+  obs_.on_gil(engine_.now(), 0, t);  // first, so the metrics see the wait that ends here
+  set_act(t, Act::kHoldGil);
+}
+
+void Interpreter::released(int t) {
+  Thread& th = th_[t];
+  th.holds = false;
+  // A thread that gives the GIL up at a check point wants it straight back; one that drops it
+  // for I/O or C code runs on without it.
+  const Op& op = th.prog[th.pc];
+  const bool wants_back = op.kind == Op::Kind::kCpu || op.kind == Op::Kind::kNativeGil;
+  set_act(t, wants_back ? Act::kWantGil : Act::kNative);
+  obs_.on_gil(engine_.now(), 0, -1);
+}
+
+void Interpreter::budget_changed(int t) {
+  Thread& th = th_[t];
+  if (th.step != kStepBytecode) return;  // not running bytecode: it will ask for the budget
+  const Time ran = os_.burst_elapsed(t);
+  policy_.executed(t, ran);
+  th.phase_left -= ran;
+  th.bc_burst = min(th.phase_left, policy_.budget(t));
+  os_.set_burst_left(t, th.bc_burst);
+}
+
+void Interpreter::note(GilEvent e, int t) { obs_.on_gil_event(engine_.now(), e, t); }
+
+void Interpreter::set_act(int t, Act a) {
+  th_[t].act = a;
+  refresh(t);
+}
+
+void Interpreter::refresh(int t) {
+  Thread& th = th_[t];
+  ThreadState s;
+  switch (th.act) {
+    case Act::kNotStarted: s = ThreadState::kNotStarted; break;
+    case Act::kWantGil: s = ThreadState::kWaitingGil; break;
+    case Act::kHoldGil: s = os_.on_core(t) ? ThreadState::kRunningGil : ThreadState::kRunnable; break;
+    case Act::kNative: s = os_.on_core(t) ? ThreadState::kRunningNative : ThreadState::kRunnable; break;
+    case Act::kIo: s = ThreadState::kIo; break;
+    case Act::kFinished: s = ThreadState::kFinished; break;
+    default: s = ThreadState::kRunnable; break;
+  }
+  if (s != th.shown) {
+    th.shown = s;
+    obs_.on_thread_state(engine_.now(), t, s);
+  }
+}
+
+}  // namespace gilsim

@@ -1,0 +1,108 @@
+#pragma once
+/// Interpreter threads: each runs its compiled program (bytecode, I/O, C code, loops) on the OS
+/// scheduler, asking the GIL policy for the GIL as CPython's eval loop does.
+
+#include <cstdint>
+#include <vector>
+
+#include "models/gil_policy.h"
+#include "models/observer.h"
+#include "models/os_scheduler.h"
+#include "models/scenario.h"
+#include "sim/engine.h"
+#include "sim/rng.h"
+
+namespace gilsim {
+
+/// A piece of a thread's work: a program and the RNG stream it draws from. A thread of the
+/// threaded run has one segment; the serial run's single thread has one per original thread, so
+/// that it does the same work with the same draws.
+struct Segment {
+  const std::vector<Op>* program;
+  uint64_t stream;
+};
+
+struct ThreadPlan {
+  Time start;
+  bool daemon = false;
+  std::vector<Segment> segments;
+};
+
+class Interpreter final : public OsClient, public GilHost, public EventHandler {
+public:
+  Interpreter(Engine& engine, const MachineConfig& machine, uint64_t seed, std::vector<ThreadPlan> plans,
+              GilPolicy& policy, Observer& observer);
+
+  /// Schedules the thread starts; run the engine afterwards.
+  void start();
+  /// Non-daemon threads still running.
+  int live() const { return live_; }
+  int threads() const { return static_cast<int>(th_.size()); }
+  const OsScheduler& os() const { return os_; }
+  Time finish_time(int t) const { return th_[t].finished_at; }
+  bool finished(int t) const { return th_[t].act == Act::kFinished; }
+
+  // OsClient
+  void on_burst_end(int t) override;
+  void on_core_change(int t) override;
+  // GilHost
+  Engine& engine() override { return engine_; }
+  void burst(int t, Time work, uint8_t code) override;
+  void sleep(int t, uint8_t code) override;
+  void wake(int t, Time work, uint8_t code) override;
+  void done(int t) override;
+  void acquired(int t) override;
+  void released(int t) override;
+  void budget_changed(int t) override;
+  void note(GilEvent e, int t) override;
+  // EventHandler: thread starts and I/O completions
+  void on_event(uint32_t kind, uint32_t arg) override;
+
+private:
+  /// What the thread is doing, from the interpreter's point of view.
+  enum class Act : uint8_t { kNotStarted, kWantGil, kHoldGil, kNative, kIo, kFinished };
+  /// Interpreter step codes (below kPolicyStep).
+  enum Step : uint8_t { kStepContinue, kStepBytecode, kStepNativeGil, kStepNativeDone };
+  enum EventKind : uint32_t { kStart, kIoDone };
+
+  struct Thread {
+    const Op* prog = nullptr;
+    Time phase_left;        ///< what is left of the current phase
+    Time bc_burst;          ///< length of the bytecode burst in flight
+    Time finished_at;
+    Rng rng;
+    uint32_t pc = 0;
+    uint32_t segment = 0;
+    int64_t loops[kMaxLoopDepth] = {};
+    uint8_t depth = 0;
+    uint8_t step = kStepContinue;
+    Act act = Act::kNotStarted;
+    ThreadState shown = ThreadState::kNotStarted;
+    bool phase_started = false;
+    bool holds = false;
+    bool must_take = false;  ///< back from I/O or C code: take the GIL before anything else
+    bool waiting = false;    ///< a policy call is under way for this thread
+    bool stepping = false;   ///< inside proceed(): done() must not recurse
+    TimerId io_timer = 0;
+    TimerId start_timer = 0;
+  };
+
+  void proceed(int t);
+  void next_op(Thread& th);
+  void set_act(int t, Act a);
+  void refresh(int t);
+  void finish(int t);
+  void ask_take(int t);
+
+  Engine& engine_;
+  Time tick_;
+  std::vector<ThreadPlan> plans_;
+  GilPolicy& policy_;
+  Observer& obs_;
+  OsScheduler os_;
+  std::vector<Thread> th_;
+  uint64_t seed_;
+  int live_ = 0;
+};
+
+}  // namespace gilsim

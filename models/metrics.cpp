@@ -1,0 +1,62 @@
+#include "models/metrics.h"
+
+namespace gilsim {
+
+void Metrics::on_thread_state(Time now, int t, ThreadState s) {
+  ThreadMetrics& m = th_[t];
+  m.in_state[static_cast<size_t>(m.state)] += now - m.since;
+  if (s == ThreadState::kWaitingGil && m.state != ThreadState::kWaitingGil) m.wait_since = now;
+  m.state = s;
+  m.since = now;
+}
+
+void Metrics::on_gil(Time now, int, int holder) {
+  if (holder_ >= 0) {
+    ThreadMetrics& old = th_[holder_];
+    old.gil_held += now - old.held_since;
+    gil_.held += now - old.held_since;
+    old.holding = false;
+  }
+  holder_ = holder;
+  if (holder < 0) return;
+  ThreadMetrics& m = th_[holder];
+  m.holding = true;
+  m.held_since = now;
+  ++m.acquisitions;
+  if (holder != last_holder_ && last_holder_ >= 0) ++gil_.switches;
+  last_holder_ = holder;
+  // The wait began when the thread started wanting the GIL; a thread that gets it at once waited 0.
+  const Time waited = m.state == ThreadState::kWaitingGil ? now - m.wait_since : Time::zero();
+  m.latency.record(waited.count());
+  if (waited > m.longest_wait) m.longest_wait = waited;
+}
+
+void Metrics::on_gil_event(Time, GilEvent e, int t) {
+  switch (e) {
+    case GilEvent::kDropRequest: ++gil_.drop_requests; break;
+    case GilEvent::kForcedSwitch:
+      ++gil_.forced_switches;
+      if (t >= 0) ++th_[t].forced_drops;
+      break;
+    case GilEvent::kFailedAcquire:
+      ++gil_.failed_acquires;
+      if (t >= 0) ++th_[t].failed_acquires;
+      break;
+    case GilEvent::kCheck: ++gil_.contended_checks; break;
+  }
+}
+
+void Metrics::finish(Time now) {
+  for (auto& m : th_) {
+    m.in_state[static_cast<size_t>(m.state)] += now - m.since;
+    m.since = now;
+  }
+  if (holder_ >= 0) {
+    ThreadMetrics& m = th_[holder_];
+    m.gil_held += now - m.held_since;
+    gil_.held += now - m.held_since;
+    m.held_since = now;
+  }
+}
+
+}  // namespace gilsim

@@ -1,0 +1,59 @@
+#pragma once
+/// Metrics gathered by observing the run: time in each state per thread, GIL waits and their
+/// latency distribution, GIL hand-offs and events.
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "models/histogram.h"
+#include "models/observer.h"
+
+namespace gilsim {
+
+struct ThreadMetrics {
+  std::array<Time, kThreadStateCount> in_state{};  ///< time spent in each ThreadState
+  Time since;                                      ///< when the current state began
+  ThreadState state = ThreadState::kNotStarted;
+  Time gil_held;
+  Time held_since;
+  Time wait_since;
+  Time longest_wait;
+  uint64_t acquisitions = 0;
+  uint64_t io_ops = 0;
+  uint64_t failed_acquires = 0;
+  uint64_t forced_drops = 0;
+  bool holding = false;
+  LatencyHistogram latency;  ///< from wanting the GIL to holding it
+};
+
+struct GilMetrics {
+  uint64_t switches = 0;         ///< the GIL passed to a different thread
+  uint64_t drop_requests = 0;
+  uint64_t forced_switches = 0;
+  uint64_t failed_acquires = 0;
+  uint64_t contended_checks = 0; ///< py2: check-interval releases with a waiter
+  Time held;
+};
+
+class Metrics final : public Observer {
+public:
+  explicit Metrics(int threads) : th_(static_cast<size_t>(threads)) {}
+  void on_thread_state(Time now, int t, ThreadState s) override;
+  void on_gil(Time now, int interp, int holder) override;
+  void on_gil_event(Time now, GilEvent e, int t) override;
+  void on_io(Time, int t) override { ++th_[t].io_ops; }
+  /// Closes the open intervals at the end of the run.
+  void finish(Time now);
+
+  const ThreadMetrics& thread(int t) const { return th_[t]; }
+  const GilMetrics& gil() const { return gil_; }
+
+private:
+  std::vector<ThreadMetrics> th_;
+  GilMetrics gil_;
+  int holder_ = -1;
+  int last_holder_ = -1;
+};
+
+}  // namespace gilsim

@@ -1,0 +1,275 @@
+#include "models/os_scheduler.h"
+
+#include <algorithm>
+#include <cassert>
+
+#include "models/priorities.h"
+
+namespace gilsim {
+
+OsScheduler::OsScheduler(Engine& engine, const MachineConfig& machine, uint64_t seed, int threads,
+                         OsClient& client, Observer& observer)
+    : engine_(engine),
+      client_(client),
+      obs_(observer),
+      rng_(Rng::stream(seed, stable_hash("os"))),
+      context_switch_(machine.costs.context_switch),
+      wakeup_latency_(machine.costs.wakeup_latency),
+      sched_(machine.scheduler),
+      tick_(machine.costs.tick),
+      threads_(static_cast<size_t>(threads)),
+      cores_(static_cast<size_t>(machine.cores)) {
+  for (size_t c = 0; c < cores_.size(); ++c) {
+    cores_[c].burst_timer = engine_.make_timer(this, kBurstEnd, static_cast<uint32_t>(c), prio::kBurstEnd);
+    cores_[c].slice_timer = engine_.make_timer(this, kSliceEnd, static_cast<uint32_t>(c), prio::kSlice);
+  }
+  for (size_t t = 0; t < threads_.size(); ++t)
+    threads_[t].wake_timer = engine_.make_timer(this, kWakeArrive, static_cast<uint32_t>(t), prio::kWakeArrive);
+}
+
+void OsScheduler::on_event(uint32_t kind, uint32_t arg) {
+  switch (kind) {
+    case kBurstEnd: {
+      Core& core = cores_[arg];
+      const int t = core.current;
+      assert(t >= 0);
+      Thread& th = threads_[t];
+      th.left = Time::zero();
+      th.exec_from = engine_.now();
+      client_.on_burst_end(t);
+      assert((th.state != kRunning || engine_.pending(core.burst_timer)) && "client left a thread without work");
+      break;
+    }
+    case kSliceEnd:
+      if (cores_[arg].current >= 0 && !cores_[arg].queue.empty()) preempt(static_cast<int>(arg));
+      break;
+    case kWakeArrive:
+      arrive(static_cast<int>(arg));
+      break;
+  }
+}
+
+void OsScheduler::run(int t, Time work) {
+  Thread& th = threads_[t];
+  assert(th.state == kRunning);
+  th.left = work;
+  th.len = work;
+  th.exec_from = engine_.now();
+  engine_.schedule(cores_[th.core].burst_timer, Time::sat_add(th.exec_from, work));
+}
+
+void OsScheduler::sleep(int t) {
+  const int c = threads_[t].core;
+  leave_core(t);
+  threads_[t].state = kBlocked;
+  client_.on_core_change(t);
+  dispatch(c);
+}
+
+void OsScheduler::exit(int t) {
+  const int c = threads_[t].core;
+  leave_core(t);
+  threads_[t].state = kExited;
+  client_.on_core_change(t);
+  dispatch(c);
+}
+
+Time OsScheduler::burst_elapsed(int t) const {
+  const Thread& th = threads_[t];
+  Time done = th.len - th.left;
+  if (th.state == kRunning && engine_.now() > th.exec_from) done += engine_.now() - th.exec_from;
+  return done;
+}
+
+void OsScheduler::set_burst_left(int t, Time left) {
+  Thread& th = threads_[t];
+  th.len = left;
+  th.left = left;
+  if (th.state != kRunning) return;
+  if (engine_.now() > th.exec_from) th.exec_from = engine_.now();
+  engine_.schedule(cores_[th.core].burst_timer, Time::sat_add(th.exec_from, left));
+}
+
+void OsScheduler::wake(int t, Time work) {
+  Thread& th = threads_[t];
+  assert(th.state == kBlocked);
+  th.left = work;
+  th.len = work;
+  th.state = kWaking;
+  const int c = pick_wake_core(t);
+  th.target = c;
+  if (idle(cores_[c])) {
+    ++cores_[c].incoming;  // reserve the idle core for this thread while the wake-up travels
+    th.reserved = true;
+    const Time latency = wakeup_latency_.draw(rng_, tick_);
+    if (latency > Time::zero()) {
+      engine_.schedule_after(th.wake_timer, latency);
+      return;
+    }
+  }
+  arrive(t);
+}
+
+void OsScheduler::arrive(int t) {
+  Thread& th = threads_[t];
+  const int c = th.target;
+  Core& core = cores_[c];
+  if (th.reserved) {
+    --core.incoming;
+    th.reserved = false;
+  }
+  // Place the thread in the target core's virtual time (CFS place_entity): keep its lag relative
+  // to the minimum when it migrates, and give a sleeper at most `sleeper_credit` of advantage.
+  if (th.core < 0) th.vruntime = core.min_vruntime;
+  else if (th.core != c) th.vruntime = th.vruntime - cores_[th.core].min_vruntime + core.min_vruntime;
+  const int64_t floor = core.min_vruntime - sched_.sleeper_credit.count();
+  if (th.vruntime < floor) th.vruntime = floor;
+  th.core = c;
+  enqueue(c, t);
+  if (core.current < 0) {
+    dispatch(c);
+    return;
+  }
+  client_.on_core_change(t);
+  if (sched_.wakeup_preemption && current_vruntime(core) - th.vruntime > sched_.wakeup_granularity.count())
+    preempt(c);
+  else
+    arm_slice(c);
+}
+
+void OsScheduler::enqueue(int c, int t) {
+  Core& core = cores_[c];
+  threads_[t].state = kQueued;
+  threads_[t].core = c;
+  // Sorted by descending (vruntime, id): the next to run is at the back.
+  auto& q = core.queue;
+  const int64_t v = threads_[t].vruntime;
+  size_t i = q.size();
+  q.push_back(t);
+  while (i > 0) {
+    const Thread& o = threads_[q[i - 1]];
+    if (o.vruntime > v || (o.vruntime == v && q[i - 1] > t)) break;
+    q[i] = q[i - 1];
+    --i;
+  }
+  q[i] = t;
+  update_min_vruntime(core);
+}
+
+int64_t OsScheduler::current_vruntime(const Core& c) const {
+  const Thread& th = threads_[c.current];
+  return th.vruntime + (engine_.now() - th.run_start).count();
+}
+
+void OsScheduler::update_min_vruntime(Core& c) {
+  bool any = false;
+  int64_t m = 0;
+  if (c.current >= 0) {
+    m = current_vruntime(c);
+    any = true;
+  }
+  if (!c.queue.empty()) {
+    const int64_t q = threads_[c.queue.back()].vruntime;
+    m = any ? std::min(m, q) : q;
+    any = true;
+  }
+  if (any && m > c.min_vruntime) c.min_vruntime = m;
+}
+
+void OsScheduler::dispatch(int c) {
+  Core& core = cores_[c];
+  if (core.current >= 0) return;
+  if (core.queue.empty() && steal_for(c) < 0) return;  // stays idle
+  const int t = core.queue.back();
+  core.queue.pop_back();
+  Thread& th = threads_[t];
+  const Time now = engine_.now();
+  const Time ctx = core.last == t ? Time::zero() : context_switch_;
+  if (core.last != t) ++core.switches;
+  core.current = t;
+  th.state = kRunning;
+  th.core = c;
+  th.run_start = now;
+  th.exec_from = now + ctx;
+  engine_.schedule(core.burst_timer, Time::sat_add(th.exec_from, th.left));
+  arm_slice(c);
+  obs_.on_core(now, c, t);
+  client_.on_core_change(t);
+}
+
+void OsScheduler::leave_core(int t) {
+  Thread& th = threads_[t];
+  Core& core = cores_[th.core];
+  assert(core.current == t);
+  const Time now = engine_.now();
+  const Time ran = now - th.run_start;
+  core.busy += ran;
+  th.oncore += ran;
+  th.vruntime += ran.count();
+  if (now > th.exec_from) th.left = th.left > now - th.exec_from ? th.left - (now - th.exec_from) : Time::zero();
+  core.current = -1;
+  core.last = t;
+  engine_.cancel(core.burst_timer);
+  engine_.cancel(core.slice_timer);
+  update_min_vruntime(core);
+  obs_.on_core(now, th.core, -1);
+}
+
+void OsScheduler::preempt(int c) {
+  const int t = cores_[c].current;
+  leave_core(t);
+  enqueue(c, t);
+  client_.on_core_change(t);
+  dispatch(c);
+}
+
+void OsScheduler::arm_slice(int c) {
+  Core& core = cores_[c];
+  if (core.current < 0 || core.queue.empty() || engine_.pending(core.slice_timer)) return;
+  const Time end = threads_[core.current].run_start + sched_.timeslice;
+  engine_.schedule(core.slice_timer, max(end, engine_.now()));
+}
+
+int OsScheduler::pick_wake_core(int t) const {
+  const int prev = threads_[t].core;
+  if (prev >= 0 && idle(cores_[prev])) return prev;
+  for (size_t c = 0; c < cores_.size(); ++c)
+    if (idle(cores_[c])) return static_cast<int>(c);
+  // No idle core: the least loaded one, the previous core winning ties.
+  int best = prev >= 0 ? prev : 0;
+  auto load = [&](int c) { return cores_[c].queue.size() + (cores_[c].current >= 0) + cores_[c].incoming; };
+  for (size_t c = 0; c < cores_.size(); ++c)
+    if (load(static_cast<int>(c)) < load(best)) best = static_cast<int>(c);
+  return best;
+}
+
+int OsScheduler::steal_for(int c) {
+  int from = -1;
+  size_t longest = 0;
+  for (size_t o = 0; o < cores_.size(); ++o)
+    if (static_cast<int>(o) != c && cores_[o].queue.size() > longest) {
+      longest = cores_[o].queue.size();
+      from = static_cast<int>(o);
+    }
+  if (from < 0) return -1;
+  const int t = cores_[from].queue.back();
+  cores_[from].queue.pop_back();
+  Thread& th = threads_[t];
+  th.vruntime = th.vruntime - cores_[from].min_vruntime + cores_[c].min_vruntime;
+  enqueue(c, t);
+  return t;
+}
+
+OsScheduler::CoreStats OsScheduler::core_stats(int c) const {
+  const Core& core = cores_[c];
+  Time busy = core.busy;
+  if (core.current >= 0) busy += engine_.now() - threads_[core.current].run_start;
+  return {busy, core.switches};
+}
+
+Time OsScheduler::oncore_time(int t) const {
+  const Thread& th = threads_[t];
+  return th.state == kRunning ? th.oncore + (engine_.now() - th.run_start) : th.oncore;
+}
+
+}  // namespace gilsim

@@ -1,0 +1,115 @@
+#pragma once
+/// The machine and its OS scheduler: cores, per-core run queues ordered by virtual runtime (a
+/// small CFS), time slices, wake-up placement (an idle core first) and wake-up preemption.
+///
+/// Threads run "bursts": a stretch of CPU work. When a burst ends the client is called back and
+/// must give the thread its next burst (run), put it to sleep (sleep) or end it (exit). A sleeping
+/// thread is woken with the burst it runs first once it has a core again.
+
+#include <cstdint>
+#include <vector>
+
+#include "models/observer.h"
+#include "models/scenario.h"
+#include "sim/engine.h"
+#include "sim/rng.h"
+
+namespace gilsim {
+
+class OsClient {
+public:
+  virtual ~OsClient() = default;
+  /// `thread`'s burst is done; it is on a core. Call run, sleep or exit for it.
+  virtual void on_burst_end(int thread) = 0;
+  /// `thread` went onto or off a core (for state display).
+  virtual void on_core_change(int thread) = 0;
+};
+
+class OsScheduler final : public EventHandler {
+public:
+  OsScheduler(Engine& engine, const MachineConfig& machine, uint64_t seed, int threads, OsClient& client,
+              Observer& observer);
+
+  /// A new thread: runnable now, placed like a woken one; it first runs `work`.
+  void spawn(int t, Time work) { wake(t, work); }
+  /// From on_burst_end: the thread stays on its core for `work` more.
+  void run(int t, Time work);
+  /// From on_burst_end: the thread blocks and leaves its core.
+  void sleep(int t);
+  /// Makes a sleeping thread runnable; once on a core it runs `work` and then on_burst_end.
+  void wake(int t, Time work);
+  /// From on_burst_end: the thread ends.
+  void exit(int t);
+  /// CPU work done in the current burst so far.
+  Time burst_elapsed(int t) const;
+  /// Replaces what is left of the current burst (counting from now).
+  void set_burst_left(int t, Time left);
+
+  bool on_core(int t) const { return threads_[t].state == kRunning; }
+  bool sleeping(int t) const { return threads_[t].state == kBlocked; }
+  int cores() const { return static_cast<int>(cores_.size()); }
+
+  struct CoreStats {
+    Time busy;
+    uint64_t context_switches;
+  };
+  CoreStats core_stats(int c) const;
+  /// Time thread `t` spent on a core (including context switches into it).
+  Time oncore_time(int t) const;
+
+  void on_event(uint32_t kind, uint32_t arg) override;
+
+private:
+  enum State : uint8_t { kBlocked, kWaking, kQueued, kRunning, kExited };
+  enum Kind : uint32_t { kBurstEnd, kSliceEnd, kWakeArrive };
+
+  struct Thread {
+    Time left;          ///< burst work left, counted from `exec_from` while running
+    Time len;           ///< length of the current burst (for elapsed)
+    Time exec_from;     ///< when the burst (re)started executing (after a context switch)
+    Time run_start;     ///< when the thread was put on its core
+    Time oncore;        ///< total time on a core
+    int64_t vruntime = 0;
+    int32_t core = -1;    ///< core it runs or waits on, else the last one it ran on
+    int32_t target = -1;  ///< while waking: the core it will arrive on
+    State state = kBlocked;
+    bool reserved = false;  ///< while waking: counted in its target core's `incoming`
+    TimerId wake_timer = 0;
+  };
+  struct Core {
+    int32_t current = -1;
+    int32_t last = -1;
+    int32_t incoming = 0;  ///< woken threads on their way here
+    std::vector<int32_t> queue;  ///< runnable threads, by (vruntime, id)
+    int64_t min_vruntime = 0;
+    TimerId burst_timer = 0;
+    TimerId slice_timer = 0;
+    Time busy;
+    uint64_t switches = 0;
+  };
+
+  bool idle(const Core& c) const { return c.current < 0 && c.queue.empty() && c.incoming == 0; }
+  int64_t current_vruntime(const Core& c) const;
+  void update_min_vruntime(Core& c);
+  void enqueue(int core, int t);
+  void arrive(int t);
+  void dispatch(int core);
+  void leave_core(int t);  ///< settles accounting; the core is left without a current thread
+  void preempt(int core);
+  void arm_slice(int core);
+  int pick_wake_core(int t) const;
+  int steal_for(int core);
+
+  Engine& engine_;
+  OsClient& client_;
+  Observer& obs_;
+  Rng rng_;
+  Time context_switch_;
+  DurationSpec wakeup_latency_;
+  SchedulerParams sched_;
+  Time tick_;
+  std::vector<Thread> threads_;
+  std::vector<Core> cores_;
+};
+
+}  // namespace gilsim

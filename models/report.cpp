@@ -1,0 +1,180 @@
+#include "models/report.h"
+
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+
+#include "gilsim_version.h"
+
+namespace gilsim {
+
+using nlohmann::ordered_json;
+
+namespace {
+
+/// Ratios are rounded to 6 decimals so reports stay short; the rounding is deterministic.
+double round6(double x) { return std::round(x * 1e6) / 1e6; }
+
+const char* kStateKeys[kThreadStateCount] = {"not_started", "running_gil", "running_native", "waiting_gil",
+                                             "runnable",    "io",          "finished"};
+
+ordered_json latency_json(const LatencyHistogram& h) {
+  ordered_json j;
+  j["count"] = h.count();
+  j["mean"] = static_cast<int64_t>(std::llround(h.mean()));
+  j["p50"] = h.percentile(50);
+  j["p90"] = h.percentile(90);
+  j["p99"] = h.percentile(99);
+  j["max"] = h.max();
+  return j;
+}
+
+}  // namespace
+
+const char* state_name(ThreadState s) { return kStateKeys[static_cast<size_t>(s)]; }
+
+std::string fingerprint_hex(uint64_t f) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016" PRIx64, f);
+  return buf;
+}
+
+std::string human_time(int64_t ns) {
+  char buf[64];
+  const double v = static_cast<double>(ns);
+  if (ns < 1000) std::snprintf(buf, sizeof buf, "%" PRId64 " ns", ns);
+  else if (ns < 1000000) std::snprintf(buf, sizeof buf, "%.3g us", v / 1e3);
+  else if (ns < 1000000000) std::snprintf(buf, sizeof buf, "%.4g ms", v / 1e6);
+  else std::snprintf(buf, sizeof buf, "%.4f s", v / 1e9);
+  return buf;
+}
+
+ordered_json report_json(const Outcome& o) {
+  const Scenario& sc = *o.scenario;
+  const RunResult& r = o.run;
+  ordered_json j;
+  j["schema_version"] = kSchemaVersion;
+  j["tool_version"] = GILSIM_VERSION;
+  j["scenario"] = sc.name;
+  j["seed"] = sc.seed;
+  j["policy"] = sc.interpreter.gil;
+  j["cores"] = sc.machine.cores;
+  j["fingerprint"] = fingerprint_hex(r.fingerprint);
+  j["events"] = r.events;
+  j["makespan_ns"] = r.end.count();
+  j["serial_ns"] = o.serial.complete ? ordered_json(o.serial.end.count()) : ordered_json(nullptr);
+  j["speedup"] = o.speedup ? ordered_json(round6(*o.speedup)) : ordered_json(nullptr);
+  ordered_json g;
+  g["switches"] = r.gil.switches;
+  g["drop_requests"] = r.gil.drop_requests;
+  g["forced_switches"] = r.gil.forced_switches;
+  g["failed_acquires"] = r.gil.failed_acquires;
+  g["contended_checks"] = r.gil.contended_checks;
+  g["held_ns"] = r.gil.held.count();
+  j["gil"] = g;
+  ordered_json threads = ordered_json::array();
+  for (const auto& t : r.threads) {
+    ordered_json tj;
+    tj["name"] = t.name;
+    tj["daemon"] = t.daemon;
+    tj["finish_ns"] = t.finished ? ordered_json(t.finish.count()) : ordered_json(nullptr);
+    tj["cpu_ns"] = t.cpu.count();
+    tj["gil_held_ns"] = t.m.gil_held.count();
+    tj["gil_wait_ns"] = t.m.in_state[static_cast<size_t>(ThreadState::kWaitingGil)].count();
+    tj["acquisitions"] = t.m.acquisitions;
+    tj["io_ops"] = t.m.io_ops;
+    tj["failed_acquires"] = t.m.failed_acquires;
+    tj["gil_latency_ns"] = latency_json(t.m.latency);
+    ordered_json st;
+    for (int s = 0; s < kThreadStateCount; ++s) st[kStateKeys[s]] = t.m.in_state[static_cast<size_t>(s)].count();
+    tj["state_ns"] = st;
+    threads.push_back(tj);
+  }
+  j["threads"] = threads;
+  ordered_json cores = ordered_json::array();
+  for (const auto& c : r.cores) cores.push_back(ordered_json{{"busy_ns", c.busy.count()}, {"context_switches", c.context_switches}});
+  j["cores"] = cores;
+  return j;
+}
+
+std::string report_text(const Outcome& o) {
+  const Scenario& sc = *o.scenario;
+  const RunResult& r = o.run;
+  std::string s;
+  char buf[512];
+  std::snprintf(buf, sizeof buf, "scenario %s: policy %s, %d core%s, seed %" PRIu64 "\n", sc.name.c_str(),
+                sc.interpreter.gil.c_str(), sc.machine.cores, sc.machine.cores == 1 ? "" : "s", sc.seed);
+  s += buf;
+  if (!sc.description.empty()) s += "  " + sc.description + "\n";
+  s += "\nmakespan  " + human_time(r.end.count());
+  if (o.serial.complete) s += "    serial " + human_time(o.serial.end.count());
+  if (o.speedup) {
+    std::snprintf(buf, sizeof buf, "    speedup %.3fx\n", *o.speedup);
+    s += buf;
+  } else {
+    s += "    speedup undefined: " + o.why_no_speedup + "\n";
+  }
+  const double span = r.end.count() > 0 ? static_cast<double>(r.end.count()) : 1.0;
+  std::snprintf(buf, sizeof buf,
+                "GIL       held %.1f%% of the run; %" PRIu64 " switches, %" PRIu64 " drop requests, %" PRIu64
+                " forced switches, %" PRIu64 " failed acquisitions\n\n",
+                100.0 * static_cast<double>(r.gil.held.count()) / span, r.gil.switches, r.gil.drop_requests,
+                r.gil.forced_switches, r.gil.failed_acquires);
+  s += buf;
+  std::snprintf(buf, sizeof buf, "%-16s %11s %11s %11s %11s %9s %8s %11s %11s %11s\n", "thread", "finish", "cpu",
+                "gil held", "gil wait", "acquires", "io ops", "wait p50", "wait p99", "wait max");
+  s += buf;
+  for (const auto& t : r.threads) {
+    const auto& h = t.m.latency;
+    std::snprintf(buf, sizeof buf, "%-16s %11s %11s %11s %11s %9" PRIu64 " %8" PRIu64 " %11s %11s %11s\n",
+                  (t.name + (t.daemon ? "*" : "")).c_str(), t.finished ? human_time(t.finish.count()).c_str() : "-",
+                  human_time(t.cpu.count()).c_str(), human_time(t.m.gil_held.count()).c_str(),
+                  human_time(t.m.in_state[static_cast<size_t>(ThreadState::kWaitingGil)].count()).c_str(),
+                  t.m.acquisitions, t.m.io_ops, human_time(h.percentile(50)).c_str(),
+                  human_time(h.percentile(99)).c_str(), human_time(h.max()).c_str());
+    s += buf;
+  }
+  bool any_daemon = false;
+  for (const auto& t : r.threads) any_daemon = any_daemon || t.daemon;
+  if (any_daemon) s += "(* daemon thread: does not keep the run alive)\n";
+  s += "\n";
+  for (size_t c = 0; c < r.cores.size(); ++c) {
+    std::snprintf(buf, sizeof buf, "core %-3zu busy %5.1f%%  %" PRIu64 " context switches\n", c,
+                  100.0 * static_cast<double>(r.cores[c].busy.count()) / span, r.cores[c].context_switches);
+    s += buf;
+  }
+  std::snprintf(buf, sizeof buf, "\n%" PRIu64 " events, fingerprint %s, gilsim %s\n", r.events,
+                fingerprint_hex(r.fingerprint).c_str(), GILSIM_VERSION);
+  s += buf;
+  return s;
+}
+
+std::string report_csv(const Outcome& o, bool header) {
+  const Scenario& sc = *o.scenario;
+  const RunResult& r = o.run;
+  std::string s;
+  if (header)
+    s += "scenario,policy,seed,cores,makespan_ns,serial_ns,speedup,fingerprint,thread,daemon,finish_ns,cpu_ns,"
+         "gil_held_ns,gil_wait_ns,acquisitions,io_ops,failed_acquires,latency_mean_ns,latency_p50_ns,"
+         "latency_p90_ns,latency_p99_ns,latency_max_ns\n";
+  char speed[64] = "";
+  if (o.speedup) std::snprintf(speed, sizeof speed, "%.6f", round6(*o.speedup));
+  for (const auto& t : r.threads) {
+    const auto& h = t.m.latency;
+    char buf[768];
+    std::snprintf(buf, sizeof buf,
+                  "\"%s\",%s,%" PRIu64 ",%d,%" PRId64 ",%s,%s,%s,\"%s\",%d,%s,%" PRId64 ",%" PRId64 ",%" PRId64
+                  ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%lld,%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 "\n",
+                  sc.name.c_str(), sc.interpreter.gil.c_str(), sc.seed, sc.machine.cores, r.end.count(),
+                  o.serial.complete ? std::to_string(o.serial.end.count()).c_str() : "", speed,
+                  fingerprint_hex(r.fingerprint).c_str(), t.name.c_str(), t.daemon ? 1 : 0,
+                  t.finished ? std::to_string(t.finish.count()).c_str() : "", t.cpu.count(), t.m.gil_held.count(),
+                  t.m.in_state[static_cast<size_t>(ThreadState::kWaitingGil)].count(), t.m.acquisitions, t.m.io_ops,
+                  t.m.failed_acquires, std::llround(h.mean()), h.percentile(50), h.percentile(90), h.percentile(99),
+                  h.max());
+    s += buf;
+  }
+  return s;
+}
+
+}  // namespace gilsim

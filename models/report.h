@@ -1,0 +1,27 @@
+#pragma once
+/// Reports of a run: text for people, JSON and CSV for scripts. Integer nanoseconds throughout;
+/// undefined ratios are null with the reason in the text report.
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "models/simulation.h"
+
+namespace gilsim {
+
+inline constexpr int kSchemaVersion = 1;
+
+/// The JSON report (keys in a fixed order).
+nlohmann::ordered_json report_json(const Outcome& o);
+/// The human report.
+std::string report_text(const Outcome& o);
+/// CSV: a header and one row per thread, with the run's columns repeated on each row.
+std::string report_csv(const Outcome& o, bool header = true);
+
+/// "1.234 ms"-style rendering of a nanosecond count for people.
+std::string human_time(int64_t ns);
+/// The fingerprint as 16 hex digits.
+std::string fingerprint_hex(uint64_t f);
+
+}  // namespace gilsim

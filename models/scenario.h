@@ -1,0 +1,100 @@
+#pragma once
+/// A scenario as plain structs with documented defaults. Loading and validation live in
+/// scenario_loader.h; the simulation reads only these structs.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/duration.h"
+#include "sim/time.h"
+
+namespace gilsim {
+
+/// Costs of the machine and OS, each with its default. A profile file (tools/calibrate) or the
+/// scenario's `machine.costs` overrides them.
+struct Costs {
+  /// One tick: one pass through the eval loop's check point (Python 2's `_Py_Ticker`
+  /// decrement). Default: 25ns.
+  Time tick = Time::ns(25);
+  /// CPU time of a futex system call that wakes a thread or starts a wait (paid by the caller).
+  /// Default: 1us.
+  Time syscall = Time::us(1);
+  /// Core time to switch from one thread to another. Default: 3us.
+  Time context_switch = Time::us(3);
+  /// From a wake-up until the woken thread runs on an idle core (IPI, idle exit). Drawn per wake.
+  /// Default: uniform(20us, 60us).
+  DurationSpec wakeup_latency = DurationSpec::uniform(Time::us(20), Time::us(60));
+  /// Python 2: the release and immediate re-acquire of the lock at a check with no waiter
+  /// (sem_post + sem_wait fast path). Default: 50ns.
+  Time gil_check = Time::ns(50);
+};
+
+/// The OS scheduler: a per-core CFS-like queue (virtual runtime, time slice, wake-up preemption).
+struct SchedulerParams {
+  /// Longest a thread runs while another waits on its core. Default: 3ms.
+  Time timeslice = Time::ms(3);
+  /// A woken thread preempts the running one when its virtual runtime is lower by more than
+  /// this (CFS `wakeup_granularity`). Default: 1ms.
+  Time wakeup_granularity = Time::ms(1);
+  /// A sleeper is placed at most this far behind the core's minimum virtual runtime (CFS
+  /// `GENTLE_FAIR_SLEEPERS`: half the 6ms latency). Default: 3ms.
+  Time sleeper_credit = Time::ms(3);
+  /// Whether a woken thread may preempt at all. Default: true.
+  bool wakeup_preemption = true;
+};
+
+struct MachineConfig {
+  int cores = 2;  ///< Default: 2. At least 1, at most 4096.
+  Costs costs;
+  SchedulerParams scheduler;
+  std::string profile;  ///< Path of the profile file that was applied (empty: none).
+};
+
+/// Parameters of every GIL policy; each policy reads the ones it lists in the registry.
+struct InterpreterConfig {
+  std::string gil = "py3";              ///< Default: py3.
+  int64_t check_interval = 100;         ///< py2: ticks between checks. Default: 100.
+  Time switch_interval = Time::ms(5);   ///< py3: `sys.setswitchinterval`. Default: 5ms.
+  int64_t check_every = 1;              ///< py3: ticks between eval-breaker checks. Default: 1.
+  double nogil_overhead = 0.0;          ///< nogil: extra single-thread cost ratio (filled by policy).
+  bool nogil_overhead_set = false;
+};
+
+/// One step of a thread's compiled program.
+struct Op {
+  enum class Kind : uint8_t { kCpu, kIo, kNative, kNativeGil, kLoopBegin, kLoopEnd, kEnd };
+  Kind kind = Kind::kEnd;
+  DurationSpec dur;      ///< cpu, io, native, native_gil
+  int64_t count = 0;     ///< loop: iterations, -1 for forever
+  uint32_t jump = 0;     ///< loop begin: index of its end; loop end: index of its begin
+};
+
+/// Deepest loop nesting a program may use.
+inline constexpr int kMaxLoopDepth = 8;
+
+struct ThreadSpec {
+  std::string name;          ///< Unique; replicas are `name#0`, `name#1`, ...
+  bool daemon = false;       ///< Default: false. Daemon threads do not keep the run alive.
+  Time start = Time::zero(); ///< Default: 0.
+  std::vector<Op> program;   ///< Ends with kEnd.
+  bool forever = false;      ///< The program contains a `loop: "forever"`.
+};
+
+struct Limits {
+  uint64_t max_events = 200000000;   ///< Default: 200 million events.
+  Time horizon = Time::s(3600);      ///< Default: one simulated hour.
+};
+
+struct Scenario {
+  std::string file;  ///< Where it was loaded from (for messages).
+  std::string name;
+  std::string description;
+  uint64_t seed = 1;  ///< Default: 1.
+  MachineConfig machine;
+  InterpreterConfig interpreter;
+  std::vector<ThreadSpec> threads;  ///< After `count` replication.
+  Limits limits;
+};
+
+}  // namespace gilsim

@@ -1,0 +1,445 @@
+#include "models/scenario_loader.h"
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "models/gil_registry.h"
+
+namespace gilsim {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr int kMaxJsonDepth = 64;
+constexpr int64_t kMaxCount = 100000;
+
+/// A JSON value together with its path, for precise error messages.
+class Node {
+public:
+  Node(const json& v, std::string path, const std::string& file) : v_(v), path_(std::move(path)), file_(file) {}
+
+  [[noreturn]] void fail(const std::string& msg) const { throw InputError(file_, path_.empty() ? "/" : path_, msg); }
+  const json& value() const { return v_; }
+  const std::string& path() const { return path_; }
+
+  Node at(const std::string& key) const { return Node(v_.at(key), path_ + "/" + key, file_); }
+  Node at(size_t i) const { return Node(v_.at(i), path_ + "/" + std::to_string(i), file_); }
+  bool has(const std::string& key) const { return v_.contains(key); }
+
+  void expect_object(const char* what) const {
+    if (!v_.is_object()) fail(std::string("expected ") + what + " (a JSON object), got " + type_name());
+  }
+  /// Every key must be one of `allowed`.
+  void only_keys(std::initializer_list<const char*> allowed) const {
+    for (auto it = v_.begin(); it != v_.end(); ++it) {
+      bool ok = false;
+      for (const char* a : allowed) ok = ok || it.key() == a;
+      if (!ok) {
+        std::string list;
+        for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
+        Node(it.value(), path_ + "/" + it.key(), file_).fail("unknown key \"" + it.key() + "\" (allowed: " + list + ")");
+      }
+    }
+  }
+  std::string type_name() const {
+    if (v_.is_number_float()) return "a fractional number";
+    if (v_.is_number_integer()) return "an integer";
+    return std::string("a ") + v_.type_name();
+  }
+
+  std::string str() const {
+    if (!v_.is_string()) fail("expected a string, got " + type_name());
+    return v_.get<std::string>();
+  }
+  bool boolean() const {
+    if (!v_.is_boolean()) fail("expected true or false, got " + type_name());
+    return v_.get<bool>();
+  }
+  int64_t integer(int64_t lo, int64_t hi) const {
+    if (v_.is_number_unsigned()) {
+      const uint64_t u = v_.get<uint64_t>();
+      if (u > static_cast<uint64_t>(hi)) fail("must be at most " + std::to_string(hi) + ", got " + v_.dump());
+      return static_cast<int64_t>(u);
+    }
+    if (!v_.is_number_integer()) fail("expected an integer, got " + type_name());
+    const int64_t x = v_.get<int64_t>();
+    if (x < lo || x > hi)
+      fail("must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " + std::to_string(x));
+    return x;
+  }
+  uint64_t uinteger() const {
+    if (v_.is_number_unsigned()) return v_.get<uint64_t>();
+    if (v_.is_number_integer()) {
+      if (v_.get<int64_t>() < 0) fail("must not be negative, got " + v_.dump());
+      return static_cast<uint64_t>(v_.get<int64_t>());
+    }
+    fail("expected a non-negative integer, got " + type_name());
+  }
+  double number(double lo, double hi) const {
+    if (!v_.is_number()) fail("expected a number, got " + type_name());
+    const double d = v_.get<double>();
+    if (!(d >= lo && d <= hi)) fail("must be between " + json(lo).dump() + " and " + json(hi).dump() + ", got " + v_.dump());
+    return d;
+  }
+  /// A fixed duration: "1.5ms" or an integer of nanoseconds.
+  Time duration() const {
+    if (v_.is_string()) {
+      int64_t ns;
+      std::string why;
+      if (!parse_duration_string(v_.get<std::string>(), ns, why)) fail("bad duration \"" + v_.get<std::string>() + "\": " + why);
+      return Time::ns(ns);
+    }
+    if (v_.is_number_integer() || v_.is_number_unsigned()) {
+      if (v_.is_number_integer() && !v_.is_number_unsigned() && v_.get<int64_t>() < 0)
+        fail("negative duration " + v_.dump());
+      if (v_.get<uint64_t>() > static_cast<uint64_t>(kMaxDurationNs))
+        fail("duration too large: " + v_.dump() + " ns (at most 2^53 ns, about 104 days)");
+      return Time::ns(v_.get<int64_t>());
+    }
+    fail("expected a duration (a string such as \"5ms\" or an integer of nanoseconds), got " + type_name());
+  }
+  /// A duration or a distribution; `ticks` allowed for CPU phases.
+  DurationSpec duration_spec(bool allow_ticks) const {
+    if (!v_.is_object()) return DurationSpec::fixed(duration());
+    if (v_.size() != 1)
+      fail("a distribution has exactly one key: uniform, exp, normal" + std::string(allow_ticks ? " or ticks" : ""));
+    const std::string k = v_.begin().key();
+    const Node arg = at(k);
+    DurationSpec d;
+    if (k == "ticks") {
+      if (!allow_ticks) fail("ticks are only for CPU phases (cpu, native, native_gil) and costs of code");
+      d.kind = DurationSpec::Kind::kTicks;
+      d.a = arg.integer(0, int64_t{1} << 40);
+    } else if (k == "uniform") {
+      if (!arg.value().is_array() || arg.value().size() != 2) arg.fail("uniform takes [low, high]");
+      d.kind = DurationSpec::Kind::kUniform;
+      d.a = arg.at(size_t{0}).duration().count();
+      d.b = arg.at(size_t{1}).duration().count();
+      if (d.a > d.b) arg.fail("uniform low is above high");
+    } else if (k == "exp") {
+      d.kind = DurationSpec::Kind::kExp;
+      d.a = arg.duration().count();
+    } else if (k == "normal") {
+      arg.expect_object("{\"mean\": ..., \"sd\": ...}");
+      arg.only_keys({"mean", "sd"});
+      if (!arg.has("mean") || !arg.has("sd")) arg.fail("normal needs both mean and sd");
+      d.kind = DurationSpec::Kind::kNormal;
+      d.a = arg.at("mean").duration().count();
+      d.b = arg.at("sd").duration().count();
+    } else {
+      Node(arg.value(), path_ + "/" + k, file_)
+          .fail("unknown distribution \"" + k + "\" (uniform, exp, normal" + (allow_ticks ? ", ticks)" : ")"));
+    }
+    return d;
+  }
+
+private:
+  const json& v_;
+  std::string path_;
+  const std::string& file_;
+};
+
+void load_costs(const Node& n, Costs& c) {
+  n.expect_object("machine costs");
+  n.only_keys({"tick", "syscall", "context_switch", "wakeup_latency", "gil_check"});
+  if (n.has("tick")) c.tick = n.at("tick").duration();
+  if (n.has("syscall")) c.syscall = n.at("syscall").duration();
+  if (n.has("context_switch")) c.context_switch = n.at("context_switch").duration();
+  if (n.has("wakeup_latency")) c.wakeup_latency = n.at("wakeup_latency").duration_spec(false);
+  if (n.has("gil_check")) c.gil_check = n.at("gil_check").duration();
+}
+
+void load_scheduler(const Node& n, SchedulerParams& s) {
+  n.expect_object("scheduler settings");
+  n.only_keys({"timeslice", "wakeup_granularity", "sleeper_credit", "wakeup_preemption"});
+  if (n.has("timeslice")) {
+    s.timeslice = n.at("timeslice").duration();
+    if (s.timeslice <= Time::zero()) n.at("timeslice").fail("the time slice must be positive");
+  }
+  if (n.has("wakeup_granularity")) s.wakeup_granularity = n.at("wakeup_granularity").duration();
+  if (n.has("sleeper_credit")) s.sleeper_credit = n.at("sleeper_credit").duration();
+  if (n.has("wakeup_preemption")) s.wakeup_preemption = n.at("wakeup_preemption").boolean();
+}
+
+void load_profile(const std::string& file, MachineConfig& m) {
+  const json doc = read_json_file(file);
+  const Node n(doc, "", file);
+  n.expect_object("a machine profile");
+  n.only_keys({"format", "kind", "name", "description", "source", "costs", "scheduler", "measurements"});
+  if (n.has("format") && n.at("format").integer(1, 1) != 1) n.at("format").fail("unsupported format");
+  if (n.has("kind") && n.at("kind").str() != "profile") n.at("kind").fail("expected \"profile\"");
+  if (n.has("costs")) load_costs(n.at("costs"), m.costs);
+  if (n.has("scheduler")) load_scheduler(n.at("scheduler"), m.scheduler);
+}
+
+/// Compiles one phase list into ops, appending to `out`.
+void compile_phases(const Node& list, std::vector<Op>& out, int depth, bool& forever) {
+  if (!list.value().is_array()) list.fail("expected a list of phases, got " + list.type_name());
+  if (list.value().empty()) list.fail("empty list of phases");
+  for (size_t i = 0; i < list.value().size(); ++i) {
+    const Node p = list.at(i);
+    p.expect_object("a phase such as {\"cpu\": \"1ms\"}");
+    if (p.has("loop") || p.has("do")) {
+      p.only_keys({"loop", "do"});
+      if (!p.has("loop")) p.fail("\"do\" without \"loop\": write {\"loop\": n, \"do\": [...]}");
+      if (!p.has("do")) p.fail("\"loop\" without \"do\": write {\"loop\": n, \"do\": [...]}");
+      if (depth + 1 > kMaxLoopDepth) p.fail("loops nested deeper than " + std::to_string(kMaxLoopDepth));
+      Op begin;
+      begin.kind = Op::Kind::kLoopBegin;
+      const Node c = p.at("loop");
+      if (c.value().is_string()) {
+        if (c.str() != "forever") c.fail("expected a count or \"forever\", got \"" + c.str() + "\"");
+        begin.count = -1;
+        forever = true;
+      } else {
+        begin.count = c.integer(0, int64_t{1} << 40);
+      }
+      const size_t b = out.size();
+      out.push_back(begin);
+      compile_phases(p.at("do"), out, depth + 1, forever);
+      Op end;
+      end.kind = Op::Kind::kLoopEnd;
+      end.jump = static_cast<uint32_t>(b);
+      out[b].jump = static_cast<uint32_t>(out.size());
+      out.push_back(end);
+      continue;
+    }
+    if (p.value().size() != 1) p.fail("a phase has exactly one key: cpu, io, native, native_gil or loop");
+    const std::string k = p.value().begin().key();
+    Op op;
+    if (k == "cpu") op.kind = Op::Kind::kCpu;
+    else if (k == "io") op.kind = Op::Kind::kIo;
+    else if (k == "native") op.kind = Op::Kind::kNative;
+    else if (k == "native_gil") op.kind = Op::Kind::kNativeGil;
+    else p.at(k).fail("unknown phase \"" + k + "\" (cpu, io, native, native_gil, loop)");
+    op.dur = p.at(k).duration_spec(op.kind != Op::Kind::kIo);
+    out.push_back(op);
+  }
+}
+
+}  // namespace
+
+Override parse_override(const std::string& arg, const std::string& option) {
+  const size_t eq = arg.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw InputError("", "", option + " \"" + arg + "\": expected PATH=VALUE, e.g. interpreter.switch_interval=1ms");
+  return Override{arg.substr(0, eq), arg.substr(eq + 1)};
+}
+
+json parse_json_text(const std::string& text, const std::string& file) {
+  struct Frame {
+    bool array;
+    size_t index;
+    std::string key;
+    std::set<std::string> keys;
+  };
+  std::vector<Frame> stack;
+  auto where = [&](bool with_key) {
+    std::string p;
+    for (size_t i = 0; i < stack.size(); ++i) {
+      const Frame& f = stack[i];
+      const bool last = i + 1 == stack.size();
+      if (f.array) p += "/" + std::to_string(f.index);
+      else if (!last || with_key) p += "/" + f.key;
+    }
+    return p.empty() ? std::string("/") : p;
+  };
+  auto element_done = [&] {
+    if (!stack.empty() && stack.back().array) ++stack.back().index;
+  };
+  json::parser_callback_t cb = [&](int depth, json::parse_event_t ev, json& parsed) -> bool {
+    switch (ev) {
+      case json::parse_event_t::object_start:
+      case json::parse_event_t::array_start:
+        if (depth >= kMaxJsonDepth) throw InputError(file, where(true), "nesting deeper than 64 levels");
+        stack.push_back(Frame{ev == json::parse_event_t::array_start, 0, {}, {}});
+        break;
+      case json::parse_event_t::key: {
+        Frame& f = stack.back();
+        f.key = parsed.get<std::string>();
+        if (!f.keys.insert(f.key).second) throw InputError(file, where(true), "duplicate key \"" + f.key + "\"");
+        break;
+      }
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        stack.pop_back();
+        element_done();
+        break;
+      case json::parse_event_t::value:
+        element_done();
+        break;
+    }
+    return true;
+  };
+  try {
+    return json::parse(text, cb);
+  } catch (const json::exception& e) {
+    std::string msg = e.what();
+    // "[json.exception.parse_error.101] parse error at line 3, column 5: ..." -> drop the tag
+    const size_t close = msg.find("] ");
+    if (close != std::string::npos) msg = msg.substr(close + 2);
+    throw InputError(file, "", "invalid JSON: " + msg);
+  }
+}
+
+json read_json_file(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw InputError(file, "", "cannot open the file");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) throw InputError(file, "", "cannot read the file");
+  return parse_json_text(ss.str(), file);
+}
+
+void apply_override(json& doc, const Override& o, const std::string& file) {
+  json value;
+  try {
+    value = json::parse(o.value);
+  } catch (const json::exception&) {
+    value = o.value;  // not JSON: a string such as 1ms or py2
+  }
+  json* cur = &doc;
+  std::string pointer;
+  size_t start = 0;
+  for (;;) {
+    const size_t dot = o.path.find('.', start);
+    const std::string part = o.path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (part.empty()) throw InputError(file, o.path, "empty component in the path \"" + o.path + "\"");
+    const bool last = dot == std::string::npos;
+    if (cur->is_array()) {
+      size_t idx = 0;
+      bool numeric = !part.empty() && part.size() < 10;
+      for (char c : part) numeric = numeric && c >= '0' && c <= '9';
+      if (!numeric) throw InputError(file, pointer, "\"" + part + "\" is not an index into this list (in \"" + o.path + "\")");
+      idx = std::stoul(part);
+      if (idx >= cur->size())
+        throw InputError(file, pointer, "index " + part + " is out of range: the list has " + std::to_string(cur->size()) + " items (in \"" + o.path + "\")");
+      cur = &(*cur)[idx];
+    } else if (cur->is_object()) {
+      if (!cur->contains(part)) {
+        if (last) (*cur)[part] = nullptr;
+        else (*cur)[part] = json::object();
+      }
+      cur = &(*cur)[part];
+    } else {
+      throw InputError(file, pointer, "cannot go into " + std::string(cur->type_name()) + " with \"" + part + "\" (in \"" + o.path + "\")");
+    }
+    pointer += "/" + part;
+    if (last) break;
+    start = dot + 1;
+  }
+  *cur = value;
+}
+
+Scenario load_scenario(const json& doc, const std::string& file) {
+  Scenario sc;
+  sc.file = file;
+  const Node root(doc, "", file);
+  root.expect_object("a scenario");
+  root.only_keys({"format", "name", "description", "seed", "machine", "interpreter", "threads", "limits"});
+  if (root.has("format")) root.at("format").integer(1, 1);
+  sc.name = root.has("name") ? root.at("name").str() : std::filesystem::path(file).stem().string();
+  if (root.has("description")) sc.description = root.at("description").str();
+  if (root.has("seed")) sc.seed = root.at("seed").uinteger();
+
+  if (root.has("machine")) {
+    const Node m = root.at("machine");
+    m.expect_object("machine settings");
+    m.only_keys({"cores", "profile", "costs", "scheduler"});
+    if (m.has("cores")) {
+      const Node c = m.at("cores");
+      if ((c.value().is_number_integer() || c.value().is_number_unsigned()) && c.value().get<int64_t>() == 0)
+        c.fail("a machine needs at least 1 core, got 0");
+      sc.machine.cores = static_cast<int>(c.integer(1, 4096));
+    }
+    if (m.has("profile")) {
+      const Node p = m.at("profile");
+      std::filesystem::path pf(p.str());
+      if (pf.is_relative()) pf = std::filesystem::path(file).parent_path() / pf;
+      sc.machine.profile = pf.lexically_normal().string();
+      if (!std::filesystem::exists(pf)) p.fail("profile file \"" + sc.machine.profile + "\" does not exist");
+      load_profile(sc.machine.profile, sc.machine);
+    }
+    if (m.has("costs")) load_costs(m.at("costs"), sc.machine.costs);
+    if (m.has("scheduler")) load_scheduler(m.at("scheduler"), sc.machine.scheduler);
+  }
+
+  if (root.has("interpreter")) {
+    const Node in = root.at("interpreter");
+    in.expect_object("interpreter settings");
+    in.only_keys({"gil", "check_interval", "switch_interval", "check_every", "nogil_overhead"});
+    if (in.has("gil")) {
+      const Node g = in.at("gil");
+      sc.interpreter.gil = g.str();
+      if (!find_policy(sc.interpreter.gil)) g.fail("unknown GIL policy \"" + sc.interpreter.gil + "\" (" + policy_names() + ")");
+    }
+    if (in.has("check_interval")) sc.interpreter.check_interval = in.at("check_interval").integer(1, 1000000000);
+    if (in.has("switch_interval")) {
+      sc.interpreter.switch_interval = in.at("switch_interval").duration();
+      if (sc.interpreter.switch_interval < Time::us(1))
+        in.at("switch_interval").fail("must be at least 1us (CPython keeps it in whole microseconds and rejects 0)");
+    }
+    if (in.has("check_every")) sc.interpreter.check_every = in.at("check_every").integer(1, 1000000000);
+    if (in.has("nogil_overhead")) {
+      sc.interpreter.nogil_overhead = in.at("nogil_overhead").number(0.0, 10.0);
+      sc.interpreter.nogil_overhead_set = true;
+    }
+  }
+
+  if (root.has("limits")) {
+    const Node l = root.at("limits");
+    l.expect_object("limits");
+    l.only_keys({"max_events", "horizon"});
+    if (l.has("max_events")) sc.limits.max_events = static_cast<uint64_t>(l.at("max_events").integer(1, int64_t{1} << 62));
+    if (l.has("horizon")) {
+      sc.limits.horizon = l.at("horizon").duration();
+      if (sc.limits.horizon <= Time::zero()) l.at("horizon").fail("the horizon must be positive");
+    }
+  }
+
+  if (!root.has("threads")) root.fail("missing \"threads\": a scenario needs at least one thread");
+  const Node threads = root.at("threads");
+  if (!threads.value().is_array()) threads.fail("expected a list of threads, got " + threads.type_name());
+  if (threads.value().empty()) threads.fail("a scenario needs at least one thread");
+  std::set<std::string> names;
+  size_t total = 0;
+  for (size_t i = 0; i < threads.value().size(); ++i) {
+    const Node t = threads.at(i);
+    t.expect_object("a thread");
+    t.only_keys({"name", "count", "start", "daemon", "program"});
+    ThreadSpec base;
+    base.name = t.has("name") ? t.at("name").str() : "thread" + std::to_string(i);
+    if (base.name.empty()) t.at("name").fail("a thread name must not be empty");
+    for (unsigned char c : base.name)
+      if (c < 0x20 || c == '"' || c == '\\' || c == ',') t.at("name").fail("a thread name must not contain control characters, quotes, backslashes or commas");
+    const int64_t count = t.has("count") ? t.at("count").integer(1, kMaxCount) : 1;
+    if (t.has("start")) base.start = t.at("start").duration();
+    if (t.has("daemon")) base.daemon = t.at("daemon").boolean();
+    if (!t.has("program")) t.fail("missing \"program\"");
+    compile_phases(t.at("program"), base.program, 0, base.forever);
+    base.program.push_back(Op{});  // kEnd
+    total += static_cast<size_t>(count);
+    if (total > static_cast<size_t>(kMaxCount)) t.fail("more than " + std::to_string(kMaxCount) + " threads in all");
+    for (int64_t k = 0; k < count; ++k) {
+      ThreadSpec ts = base;
+      if (count > 1) ts.name = base.name + "#" + std::to_string(k);
+      if (!names.insert(ts.name).second) t.fail("duplicate thread name \"" + ts.name + "\"");
+      sc.threads.push_back(std::move(ts));
+    }
+  }
+  bool any_live = false;
+  for (const auto& t : sc.threads) any_live = any_live || !t.daemon;
+  if (!any_live) threads.fail("every thread is a daemon: the run would never end (mark one \"daemon\": false)");
+  return sc;
+}
+
+Scenario load_scenario_file(const std::string& file, const std::vector<Override>& overrides) {
+  json doc = read_json_file(file);
+  for (const auto& o : overrides) apply_override(doc, o, file);
+  return load_scenario(doc, file);
+}
+
+}  // namespace gilsim

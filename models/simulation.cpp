@@ -1,0 +1,89 @@
+#include "models/simulation.h"
+
+#include "models/gil_registry.h"
+#include "models/input_error.h"
+#include "models/interpreter.h"
+#include "sim/rng.h"
+
+namespace gilsim {
+
+namespace {
+
+RunResult execute(const Scenario& sc, std::vector<ThreadPlan> plans, const std::vector<std::string>& names,
+                  const std::vector<bool>& daemon, Observer* extra) {
+  const PolicyInfo* info = find_policy(sc.interpreter.gil);
+  if (!info) throw InputError(sc.file, "/interpreter/gil", "unknown GIL policy \"" + sc.interpreter.gil + "\" (" + policy_names() + ")");
+  std::unique_ptr<GilPolicy> policy = info->make(sc);
+  const int n = static_cast<int>(plans.size());
+
+  Engine engine;
+  Metrics metrics(n);
+  ObserverList observers;
+  observers.add(&metrics);
+  if (extra) observers.add(extra);
+  Interpreter ix(engine, sc.machine, sc.seed, std::move(plans), *policy, observers);
+  ix.start();
+
+  RunResult r;
+  r.status = engine.run(RunLimits{sc.limits.max_events, sc.limits.horizon});
+  r.complete = ix.live() == 0;
+  r.end = engine.now();
+  r.events = engine.events();
+  r.fingerprint = engine.fingerprint();
+  metrics.finish(engine.now());
+  for (int t = 0; t < n; ++t) {
+    ThreadResult tr;
+    tr.name = names[t];
+    tr.daemon = daemon[t];
+    tr.finished = ix.finished(t);
+    tr.finish = ix.finish_time(t);
+    tr.cpu = ix.os().oncore_time(t);
+    tr.m = metrics.thread(t);
+    r.threads.push_back(std::move(tr));
+  }
+  for (int c = 0; c < ix.os().cores(); ++c) {
+    const auto s = ix.os().core_stats(c);
+    r.cores.push_back(CoreResult{s.busy, s.context_switches});
+  }
+  r.gil = metrics.gil();
+  return r;
+}
+
+}  // namespace
+
+RunResult simulate(const Scenario& sc, Observer* extra) {
+  std::vector<ThreadPlan> plans;
+  std::vector<std::string> names;
+  std::vector<bool> daemon;
+  for (const auto& t : sc.threads) {
+    plans.push_back(ThreadPlan{t.start, t.daemon, {Segment{&t.program, stable_hash(t.name)}}});
+    names.push_back(t.name);
+    daemon.push_back(t.daemon);
+  }
+  return execute(sc, std::move(plans), names, daemon, extra);
+}
+
+RunResult simulate_serial(const Scenario& sc) {
+  ThreadPlan one{Time::zero(), false, {}};
+  for (const auto& t : sc.threads)
+    if (!t.daemon) one.segments.push_back(Segment{&t.program, stable_hash(t.name)});
+  return execute(sc, {one}, {"serial"}, {false}, nullptr);
+}
+
+Outcome run_outcome(const Scenario& sc, Observer* extra) {
+  Outcome o;
+  o.scenario = &sc;
+  o.run = simulate(sc, extra);
+  if (!o.run.complete) return o;
+  o.serial = simulate_serial(sc);
+  if (!o.serial.complete) {
+    o.why_no_speedup = "the serial baseline did not finish within the scenario's limits";
+  } else if (o.run.end == Time::zero()) {
+    o.why_no_speedup = "the run took no simulated time";
+  } else {
+    o.speedup = static_cast<double>(o.serial.end.count()) / static_cast<double>(o.run.end.count());
+  }
+  return o;
+}
+
+}  // namespace gilsim

@@ -1,0 +1,54 @@
+#include "sim/engine.h"
+
+#include <cassert>
+
+namespace gilsim {
+
+TimerId Engine::make_timer(EventHandler* handler, uint32_t kind, uint32_t arg, uint8_t priority) {
+  timers_.push_back(Slot{handler, kind, arg, 0, priority, false, Time::zero()});
+  return static_cast<TimerId>(timers_.size() - 1);
+}
+
+void Engine::schedule(TimerId t, Time when) {
+  assert(when >= now_ && "scheduling into the past");
+  Slot& s = timers_[t];
+  ++s.gen;
+  s.pending = true;
+  s.when = when;
+  const uint64_t order = (static_cast<uint64_t>(s.priority) << 56) | (seq_++ & ((1ULL << 56) - 1));
+  queue_.push(Event{when, order, t, s.gen});
+}
+
+void Engine::cancel(TimerId t) {
+  Slot& s = timers_[t];
+  if (!s.pending) return;
+  ++s.gen;
+  s.pending = false;
+}
+
+RunStatus Engine::run(const RunLimits& limits) {
+  stopped_ = false;
+  while (!queue_.empty()) {
+    const Event& top = queue_.top();
+    Slot& s = timers_[top.timer];
+    if (top.gen != s.gen || !s.pending) {  // cancelled or rescheduled: a tombstone
+      queue_.pop();
+      continue;
+    }
+    if (top.when > limits.horizon) return RunStatus::kHorizon;
+    if (events_ >= limits.max_events) return RunStatus::kEventBudget;
+    const Event e = queue_.pop();
+    now_ = e.when;
+    s.pending = false;
+    ++events_;
+    // Fold the event into the fingerprint (a multiply-xorshift mix; cheap and order sensitive).
+    uint64_t h = fingerprint_ ^ static_cast<uint64_t>(e.when.count());
+    h = (h ^ (static_cast<uint64_t>(s.kind) << 32 | s.arg)) * 0x9e3779b97f4a7c15ULL;
+    fingerprint_ = h ^ (h >> 29);
+    s.handler->on_event(s.kind, s.arg);
+    if (stopped_) return RunStatus::kStopped;
+  }
+  return RunStatus::kDrained;
+}
+
+}  // namespace gilsim
