@@ -44,9 +44,11 @@ void Interpreter::on_event(uint32_t kind, uint32_t arg) {
   const int t = static_cast<int>(arg);
   Thread& th = th_[t];
   th.step = kStepContinue;
+  // A new thread takes the GIL before it runs any Python code (t_bootstrap ->
+  // PyEval_AcquireThread); a thread back from I/O takes it again (Py_END_ALLOW_THREADS).
+  if (kind == kStart) th.must_take = true;
   set_act(t, Act::kNative);  // starting up, or returning from the blocking call: C code, no GIL
   os_.wake(t, Time::zero());
-  (void)kind;
 }
 
 void Interpreter::on_burst_end(int t) {

@@ -58,7 +58,7 @@ ordered_json report_json(const Outcome& o) {
   j["scenario"] = sc.name;
   j["seed"] = sc.seed;
   j["policy"] = sc.interpreter.gil;
-  j["cores"] = sc.machine.cores;
+  j["machine_cores"] = sc.machine.cores;
   j["fingerprint"] = fingerprint_hex(r.fingerprint);
   j["events"] = r.events;
   j["makespan_ns"] = r.end.count();

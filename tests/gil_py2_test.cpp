@@ -1,0 +1,69 @@
+#include <catch2/catch.hpp>
+
+#include "models/scenario_loader.h"
+#include "tests/helpers.h"
+
+using namespace gilsim;
+using nlohmann::json;
+
+namespace {
+json two_cpu(int cores, const std::string& work) {
+  return {{"machine", {{"cores", cores}}},
+          {"interpreter", {{"gil", "py2"}}},
+          {"threads", {{{"name", "cpu"}, {"count", 2}, {"program", {{{"cpu", work}}}}}}}};
+}
+}  // namespace
+
+TEST_CASE("py2: one thread alone pays one uncontended release/re-acquire per check interval") {
+  // System: one thread, cpu 1ms = 40,000 ticks of 25ns; checks every 100 ticks (2.5us) cost
+  // gil_check = 50ns each. Expectation: a check comes before the bytecode after the ticker ran
+  // out, and none follows the last one: 399 checks, 1ms + 399 x 50ns, plus the 3us context switch
+  // onto the core at the start.
+  json doc = {{"machine", {{"cores", 2}, {"costs", {{"wakeup_latency", "0ns"}}}}}, {"interpreter", {{"gil", "py2"}}},
+              {"threads", {{{"program", {{{"cpu", "1ms"}}}}}}}};
+  const RunResult r = simulate(load_scenario(doc, "test.json"));
+  REQUIRE(r.complete);
+  CHECK(r.end == Time::ms(1) + Time::ns(50) * 399 + Time::us(3));
+  CHECK(r.gil.switches == 0);
+}
+
+TEST_CASE("py2: on one core the threads alternate in OS time slices") {
+  // System: two CPU threads of 30ms on 1 core, 3ms slices, default costs. The woken waiter cannot
+  // run while the holder runs; it gets the lock only when the OS switches it in inside a check
+  // window (wake-up preemption at the holder's sem_post). Expectation: every hold but the last
+  // lasts at least one time slice, and the threads do alternate.
+  test::Recorder rec;
+  const RunResult r = simulate(load_scenario(two_cpu(1, "30ms"), "test.json"), &rec);
+  REQUIRE(r.complete);
+  REQUIRE(rec.holds.size() >= 6);
+  for (size_t i = 0; i + 1 < rec.holds.size(); ++i) CHECK((rec.holds[i].to - rec.holds[i].from) >= Time::ms(3));
+  for (size_t i = 1; i < rec.holds.size(); ++i) CHECK(rec.holds[i].thread != rec.holds[i - 1].thread);
+}
+
+TEST_CASE("py2: on two cores the releaser usually re-acquires first: failed acquisitions, speedup below 1") {
+  // System: two CPU threads of 50ms on 2 cores, default costs (wake-up 20-60us, check every
+  // 2.5us). Expectation: the woken waiter mostly finds the lock retaken (failed acquisitions
+  // outnumber switches) and the releaser pays a futex wake per check: clearly slower than serial.
+  const Outcome o = run_outcome(load_scenario(two_cpu(2, "50ms"), "test.json"));
+  REQUIRE(o.speedup);
+  CHECK(*o.speedup < 0.9);
+  CHECK(o.run.gil.failed_acquires > o.run.gil.switches);
+  CHECK(o.run.gil.contended_checks > 10000);
+}
+
+TEST_CASE("py2: the check interval is in ticks of the global ticker") {
+  // System: tick 10ns, check_interval 1000 (a check every 10us), one thread of cpu 100us with
+  // gil_check 1us and nothing else costing. Expectation: 9 checks (none after the last
+  // bytecode): 109us exactly.
+  json doc = {{"machine", {{"cores", 1}, {"costs", {{"tick", "10ns"}, {"gil_check", "1us"}, {"context_switch", "0ns"}, {"wakeup_latency", "0ns"}}}}},
+              {"interpreter", {{"gil", "py2"}, {"check_interval", 1000}}},
+              {"threads", {{{"program", {{{"cpu", "100us"}}}}}}}};
+  const RunResult r = simulate(load_scenario(doc, "test.json"));
+  CHECK(r.end == Time::us(109));
+}
+
+TEST_CASE("py2: a zero tick cost is refused (the check interval would be no time at all)") {
+  json doc = two_cpu(2, "1ms");
+  doc["machine"]["costs"] = {{"tick", "0ns"}};
+  CHECK_THROWS_WITH(simulate(load_scenario(doc, "test.json")), Catch::Contains("a tick must cost more than 0ns"));
+}

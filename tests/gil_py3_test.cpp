@@ -1,0 +1,124 @@
+#include <catch2/catch.hpp>
+
+#include "models/scenario_loader.h"
+#include "tests/helpers.h"
+
+using namespace gilsim;
+using nlohmann::json;
+
+namespace {
+json base(int cores) {
+  return {{"machine", {{"cores", cores}, {"costs", test::zero_costs()}}},
+          {"interpreter", {{"gil", "py3"}, {"switch_interval", "5ms"}}}};
+}
+json thread(const std::string& name, const std::string& start, json program) {
+  return {{"name", name}, {"start", start}, {"program", program}};
+}
+}  // namespace
+
+TEST_CASE("py3: a CPU-bound holder is asked to drop one switch interval after a waiter arrives") {
+  // System: A runs cpu 100ms from 0; B arrives at 1ms wanting cpu 10ms; zero costs, 2 cores.
+  // Expectation: B's timed wait expires at 6ms: the drop request comes at exactly 6ms, A drops at
+  // once (tick 0), B holds from 6ms. B is then forced out at 11ms, regains at 16ms, ends at 21ms;
+  // A ends at 110ms.
+  json doc = base(2);
+  doc["threads"] = {thread("A", "0ms", {{{"cpu", "100ms"}}}), thread("B", "1ms", {{{"cpu", "10ms"}}})};
+  test::Recorder rec;
+  const RunResult r = simulate(load_scenario(doc, "test.json"), &rec);
+  REQUIRE(r.complete);
+  CHECK(rec.times_of(GilEvent::kDropRequest) == std::vector<Time>{Time::ms(6), Time::ms(11), Time::ms(16)});
+  CHECK(rec.times_of(GilEvent::kForcedSwitch) == std::vector<Time>{Time::ms(6), Time::ms(11), Time::ms(16)});
+  CHECK(r.threads[1].finish == Time::ms(21));
+  CHECK(r.threads[0].finish == Time::ms(110));
+  CHECK(r.gil.drop_requests == 3);
+  CHECK(r.gil.switches == 4);
+  CHECK(r.gil.held == Time::ms(110));
+}
+
+TEST_CASE("py3: any switch restarts a waiter's interval (switch_number), so a waiter does not spin") {
+  // System: three CPU threads from 0 on 3 cores, zero costs. Expectation: the GIL passes exactly
+  // every 5ms and each drop request follows a full interval without a switch; 30ms of work in all
+  // finishes at 30ms, with a drop request at every 5ms boundary before the end.
+  json doc = base(3);
+  doc["threads"] = {thread("a", "0ms", {{{"cpu", "10ms"}}}), thread("b", "0ms", {{{"cpu", "10ms"}}}),
+                    thread("c", "0ms", {{{"cpu", "10ms"}}})};
+  test::Recorder rec;
+  const RunResult r = simulate(load_scenario(doc, "test.json"), &rec);
+  REQUIRE(r.complete);
+  CHECK(r.end == Time::ms(30));
+  const auto req = rec.times_of(GilEvent::kDropRequest);
+  REQUIRE(!req.empty());
+  for (size_t i = 0; i < req.size(); ++i) CHECK(req[i] == Time::ms(5) * static_cast<int64_t>(i + 1));
+  for (const auto& h : rec.holds) CHECK((h.to - h.from) <= Time::ms(5));
+}
+
+TEST_CASE("py3: an I/O thread next to a CPU-bound thread waits one whole interval per operation") {
+  // System: the convoy with zero costs: cpu (daemon) forever; io does 10 x (io 1ms, cpu 0) .
+  // Expectation: every reacquisition after I/O waits exactly 5ms: mean = p50 = max = 5ms, and the
+  // I/O thread ends at 10 x (1ms + 5ms) = 60ms.
+  json doc = base(2);
+  doc["threads"] = {{{"name", "cpu"}, {"daemon", true}, {"program", {{{"loop", "forever"}, {"do", {{{"cpu", "1ms"}}}}}}}},
+                    {{"name", "io"}, {"start", "1us"}, {"program", {{{"loop", 10}, {"do", {{{"io", "1ms"}}}}}}}}};
+  const RunResult r = simulate(load_scenario(doc, "test.json"));
+  REQUIRE(r.complete);
+  const auto& io = r.threads[1];
+  CHECK(io.finish == Time::ms(60) + Time::us(1) + Time::ms(5));  // first take waits 5ms too
+  CHECK(io.m.io_ops == 10);
+  CHECK(io.m.latency.count() == 11);
+  CHECK(io.m.latency.min() == 5000000);
+  CHECK(io.m.latency.max() == 5000000);
+  CHECK(io.m.latency.percentile(50) == 5000000);
+}
+
+TEST_CASE("py3: FORCE_SWITCHING: a forced dropper cannot win the GIL straight back") {
+  // System: two CPU threads on 2 cores with a 100us wake-up latency (so the dropper, still on its
+  // core, would win any race). Expectation: every forced switch hands the GIL to the other thread.
+  json doc = base(2);
+  doc["machine"]["costs"]["wakeup_latency"] = "100us";
+  doc["threads"] = {thread("a", "0ms", {{{"cpu", "30ms"}}}), thread("b", "0ms", {{{"cpu", "30ms"}}})};
+  test::Recorder rec;
+  const RunResult r = simulate(load_scenario(doc, "test.json"), &rec);
+  REQUIRE(r.complete);
+  REQUIRE(rec.holds.size() >= 10);
+  for (size_t i = 1; i < rec.holds.size(); ++i) CHECK(rec.holds[i].thread != rec.holds[i - 1].thread);
+  CHECK(r.gil.forced_switches == r.gil.drop_requests);
+}
+
+TEST_CASE("py3: a voluntary release does not wait, so the releaser competes again at once") {
+  // System: one thread alternates io 0us and cpu 1ms; nobody else. Expectation: no drop request,
+  // no switch wait: 20 x 1ms = 20ms exactly.
+  json doc = base(2);
+  doc["threads"] = {thread("a", "0ms", {{{"loop", 20}, {"do", {{{"io", "0us"}}, {{"cpu", "1ms"}}}}}})};
+  const RunResult r = simulate(load_scenario(doc, "test.json"));
+  REQUIRE(r.complete);
+  CHECK(r.end == Time::ms(20));
+  CHECK(r.threads[0].m.io_ops == 20);
+  CHECK(r.gil.drop_requests == 0);
+}
+
+TEST_CASE("py3: the eval breaker is seen at the next check point (check_every ticks)") {
+  // System: A runs cpu from 0; B arrives at 1ms; tick 1us and check_every 1000 (a check every
+  // 1ms of bytecode). Expectation: the request at 6ms is honoured at A's next 1ms boundary, 6ms.
+  // With the request at 6.5ms (B arrives at 1.5ms) A drops at 7ms.
+  json doc = base(2);
+  doc["machine"]["costs"]["tick"] = "1us";
+  doc["interpreter"]["check_every"] = 1000;
+  doc["threads"] = {thread("A", "0ms", {{{"cpu", "50ms"}}}), thread("B", "1500us", {{{"cpu", "1ms"}}})};
+  test::Recorder rec;
+  simulate(load_scenario(doc, "test.json"), &rec);
+  REQUIRE(!rec.holds.empty());
+  CHECK(rec.times_of(GilEvent::kDropRequest).front() == Time::us(6500));
+  CHECK(rec.holds.front().thread == 0);
+  CHECK(rec.holds.front().to == Time::ms(7));
+}
+
+TEST_CASE("py3: two CPU-bound threads on 4 cores are no faster than serial (article claim)") {
+  // System: two threads counting 10M iterations each (20M ticks), default costs, 4 cores.
+  // Expectation: speedup between 0.85 and 1.02 (1.53s sequential vs 1.57s threaded reported).
+  json doc = {{"machine", {{"cores", 4}}}, {"interpreter", {{"gil", "py3"}}},
+              {"threads", {{{"name", "count"}, {"count", 2}, {"program", {{{"cpu", {{"ticks", 20000000}}}}}}}}}};
+  const Outcome o = run_outcome(load_scenario(doc, "test.json"));
+  REQUIRE(o.speedup);
+  CHECK(*o.speedup >= 0.85);
+  CHECK(*o.speedup <= 1.02);
+}

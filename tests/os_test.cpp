@@ -1,0 +1,74 @@
+#include <catch2/catch.hpp>
+
+#include "models/scenario_loader.h"
+#include "tests/helpers.h"
+
+using namespace gilsim;
+using nlohmann::json;
+
+namespace {
+Scenario make(int cores, const std::string& gil, json threads, bool zero = true) {
+  json doc = {{"machine", {{"cores", cores}}}, {"interpreter", {{"gil", gil}}}, {"threads", threads}};
+  if (zero) doc["machine"]["costs"] = test::zero_costs();
+  if (zero && gil == "py2") doc["machine"]["costs"]["tick"] = "10ns";
+  return load_scenario(doc, "test.json");
+}
+}  // namespace
+
+TEST_CASE("os: I/O-only threads overlap completely: speedup equals the thread count") {
+  // System: 4 threads, each 10 x io 100ms, zero costs. Expectation: 1s threaded, 4s serial.
+  for (const char* gil : {"py3", "py2"}) {
+    const Scenario sc = make(2, gil, json::array({{{"name", "dl"}, {"count", 4},
+        {"program", json::array({{{"loop", 10}, {"do", json::array({{{"io", "100ms"}}})}}})}}}));
+    const Outcome o = run_outcome(sc);
+    REQUIRE(o.run.complete);
+    CHECK(o.run.end == Time::s(1));
+    CHECK(o.serial.end == Time::s(4));
+    CHECK(*o.speedup == 4.0);
+  }
+}
+
+TEST_CASE("os: GIL-releasing C code scales with the cores") {
+  // System: 4 threads of native 100ms. Expectation: makespan 100ms on 4 cores, 200ms on 2.
+  for (int cores : {4, 2}) {
+    const Scenario sc = make(cores, "py3", json::array({{{"name", "hash"}, {"count", 4}, {"program", json::array({{{"native", "100ms"}}})}}}));
+    const Outcome o = run_outcome(sc);
+    REQUIRE(o.run.complete);
+    CHECK(o.run.end == Time::ms(100) * (4 / cores));
+    CHECK(*o.speedup == Approx(cores));
+  }
+}
+
+TEST_CASE("os: more threads than cores are time-sliced, so all finish together") {
+  // System: 4 native threads of 30ms on 1 core, 3ms slices, zero costs. Expectation: round robin:
+  // the makespan is 120ms and no thread finishes before 111ms (the last round is 4 x 3ms).
+  const Scenario sc = make(1, "py3", json::array({{{"name", "n"}, {"count", 4}, {"program", json::array({{{"native", "30ms"}}})}}}));
+  const RunResult r = simulate(sc);
+  REQUIRE(r.complete);
+  CHECK(r.end == Time::ms(120));
+  for (const auto& t : r.threads) CHECK(t.finish >= Time::ms(111));
+  CHECK(r.cores[0].context_switches >= 40);
+}
+
+TEST_CASE("os: a woken thread takes an idle core after the wake-up latency") {
+  // System: one thread does io 1ms then cpu 1ms on 2 cores; wake-up latency fixed at 50us, other
+  // costs zero. Expectation: it finishes at exactly 1ms + 50us + 1ms (+ 50us to start).
+  json doc = {{"machine", {{"cores", 2}, {"costs", test::zero_costs()}}},
+              {"threads", json::array({{{"program", json::array({{{"io", "1ms"}}, {{"cpu", "1ms"}}})}}})}};
+  doc["machine"]["costs"]["wakeup_latency"] = "50us";
+  const RunResult r = simulate(load_scenario(doc, "test.json"));
+  REQUIRE(r.complete);
+  CHECK(r.end == Time::us(2100));
+}
+
+TEST_CASE("os: a context switch costs core time when a core changes threads") {
+  // System: 2 native threads of 10ms on 1 core, 3ms slices, context switch 10us, no other cost.
+  // Expectation: every dispatch of a different thread adds 10us: 20ms + switches x 10us.
+  json doc = {{"machine", {{"cores", 1}, {"costs", test::zero_costs()}}},
+              {"threads", json::array({{{"name", "n"}, {"count", 2}, {"program", json::array({{{"native", "10ms"}}})}}})}};
+  doc["machine"]["costs"]["context_switch"] = "10us";
+  const RunResult r = simulate(load_scenario(doc, "test.json"));
+  REQUIRE(r.complete);
+  CHECK(r.end == Time::ms(20) + Time::us(10) * static_cast<int64_t>(r.cores[0].context_switches));
+  CHECK(r.cores[0].context_switches >= 6);
+}

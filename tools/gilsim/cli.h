@@ -1,0 +1,56 @@
+#pragma once
+/// Shared pieces of the command line: exit codes, usage errors, option parsing, and the options
+/// every scenario-loading command takes.
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "models/scenario_loader.h"
+
+namespace gilsim::cli {
+
+namespace po = boost::program_options;
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitExpectation = 1;  ///< an --expect failed
+inline constexpr int kExitUsage = 2;        ///< bad usage or bad scenario
+inline constexpr int kExitLimit = 3;        ///< the run hit its event budget or time horizon
+
+/// A command-line mistake: printed as one line, exit status 2.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Options shared by the commands that load a scenario.
+struct ScenarioOptions {
+  std::string gil;
+  std::vector<std::string> sets;
+  std::string seed;
+  std::string max_events;
+  std::string horizon;
+
+  void add_to(po::options_description& d);
+  /// The overrides in the order they apply: --set values, then --gil, --seed and the limits.
+  std::vector<Override> overrides() const;
+};
+
+/// Parses `args` with `d` (and positionals), turning Boost's errors into UsageError.
+po::variables_map parse(const std::vector<std::string>& args, const po::options_description& d,
+                        const po::positional_options_description& pos);
+
+/// A command: its name, one line of help, and its entry point (arguments after the name).
+struct Command {
+  const char* name;
+  const char* usage;
+  int (*run)(const std::vector<std::string>& args);
+};
+const std::vector<Command>& commands();
+
+int cmd_run(const std::vector<std::string>& args);
+int cmd_validate(const std::vector<std::string>& args);
+int cmd_policies(const std::vector<std::string>& args);
+
+}  // namespace gilsim::cli

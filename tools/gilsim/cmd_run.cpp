@@ -1,0 +1,61 @@
+/// gilsim run: simulate one scenario and print its report.
+
+#include <cstdio>
+#include <iostream>
+
+#include "models/report.h"
+#include "models/simulation.h"
+#include "tools/gilsim/cli.h"
+#include "tools/gilsim/output.h"
+
+namespace gilsim::cli {
+
+std::string run_limit_message(const Outcome& o) {
+  const RunResult& r = o.run;
+  const std::string at = " at simulated time " + human_time(r.end.count()) + " after " + std::to_string(r.events) + " events";
+  switch (r.status) {
+    case RunStatus::kEventBudget:
+      return "the run hit its event budget (limits.max_events = " + std::to_string(o.scenario->limits.max_events) + ")" + at +
+             "; a thread that never ends, or raise the budget with --max-events";
+    case RunStatus::kHorizon:
+      return "the run reached its time horizon (limits.horizon = " + human_time(o.scenario->limits.horizon.count()) + ")" + at +
+             " with threads still running; raise it with --horizon";
+    default:
+      return "the run ended with threads still waiting (a deadlock in the model)" + at;
+  }
+}
+
+int cmd_run(const std::vector<std::string>& args) {
+  ScenarioOptions so;
+  std::string format = "text", output, scenario;
+  po::options_description d("gilsim run SCENARIO [options]");
+  d.add_options()("help,h", "this help")
+      ("format", po::value(&format), "text (default), json or csv")
+      ("output,o", po::value(&output), "write the report to FILE (atomically) instead of stdout");
+  so.add_to(d);
+  po::options_description all;
+  all.add(d).add_options()("scenario", po::value(&scenario));
+  po::positional_options_description pos;
+  pos.add("scenario", 1);
+  const auto vm = parse(args, all, pos);
+  if (vm.count("help")) {
+    std::cout << d;
+    return kExitOk;
+  }
+  if (scenario.empty()) throw UsageError("run needs a scenario file");
+  if (format != "text" && format != "json" && format != "csv") throw UsageError("--format must be text, json or csv, got \"" + format + "\"");
+  const Scenario sc = load_scenario_file(scenario, so.overrides());
+  const Outcome o = run_outcome(sc);
+  if (!o.run.complete) {
+    std::fprintf(stderr, "gilsim: error: %s: %s\n", scenario.c_str(), run_limit_message(o).c_str());
+    return kExitLimit;
+  }
+  std::string text;
+  if (format == "json") text = report_json(o).dump(2) + "\n";
+  else if (format == "csv") text = report_csv(o);
+  else text = report_text(o);
+  write_output(output, text);
+  return kExitOk;
+}
+
+}  // namespace gilsim::cli
