@@ -19,13 +19,26 @@ void Py2Gil::take(int t) {
   slow_wait(t);
 }
 
-// __new_sem_wait_slow: count ourselves in nwaiters, then futex_wait while the value is 0.
+// __new_sem_wait_slow: count ourselves in nwaiters, then futex_wait while the value is 0. The
+// kernel checks the value and queues the waiter under the futex hash-bucket lock, atomically with
+// respect to futex_wake, so the check and the sleep are one step here; the system call is charged
+// when the waiter comes back out.
 void Py2Gil::slow_wait(int t) {
   if (!w_[t].slow) {
     w_[t].slow = true;
     ++nwaiters_;
   }
-  host_->burst(t, p_.syscall, kEnterWait);
+  if (!locked_) {  // the value changed before we slept: futex_wait returns EAGAIN, retry wins
+    grab(t);
+    host_->done(t);
+    return;
+  }
+  w_[t].queued = true;
+  w_[t].next = -1;
+  if (tail_ >= 0) w_[tail_].next = t;
+  else head_ = t;
+  tail_ = t;
+  host_->sleep(t, kWoken);
 }
 
 void Py2Gil::grab(int t) {
@@ -50,7 +63,7 @@ bool Py2Gil::futex_wake() {
     if (head_ < 0) tail_ = -1;
     w_[q].next = -1;
     w_[q].queued = false;
-    host_->wake(q, Time::zero(), kWoken);
+    host_->wake(q, p_.syscall, kWoken);
   }
   return true;
 }
@@ -84,19 +97,6 @@ void Py2Gil::check(int t) {
 
 void Py2Gil::step(int t, uint8_t code) {
   switch (code) {
-    case kEnterWait:  // futex_wait returns at once if the value changed meanwhile
-      if (!locked_) {
-        grab(t);
-        host_->done(t);
-        return;
-      }
-      w_[t].queued = true;
-      w_[t].next = -1;
-      if (tail_ >= 0) w_[tail_].next = t;
-      else head_ = t;
-      tail_ = t;
-      host_->sleep(t, kWoken);
-      return;
     case kWoken:  // woken by a sem_post: retry the decrement
       if (!locked_) {
         grab(t);
@@ -104,7 +104,7 @@ void Py2Gil::step(int t, uint8_t code) {
         return;
       }
       host_->note(GilEvent::kFailedAcquire, t);
-      host_->burst(t, p_.syscall, kEnterWait);
+      slow_wait(t);  // the value is 0 again: back to futex_wait
       return;
     case kPosted:
       host_->done(t);

@@ -11,7 +11,7 @@ namespace gilsim {
 
 struct Py2Params {
   Time interval;               ///< check_interval x tick: bytecode time between checks
-  Time syscall = Time::us(1);  ///< futex_wake in sem_post (paid by the releaser), futex_wait entry
+  Time syscall = Time::us(1);  ///< futex_wake in sem_post (paid by the releaser), return from futex_wait
   Time gil_check = Time::ns(50);  ///< the uncontended release + re-acquire at a check
 };
 
@@ -32,7 +32,7 @@ public:
   Time ticker() const { return ticker_; }
 
 private:
-  enum Step : uint8_t { kEnterWait = kPolicyStep, kWoken, kPosted, kCheckPosted };
+  enum Step : uint8_t { kWoken = kPolicyStep, kPosted, kCheckPosted };
   struct Waiter {
     int next = -1;
     bool queued = false;  ///< asleep in the futex queue

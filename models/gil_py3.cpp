@@ -10,18 +10,20 @@ void Py3Gil::attach(GilHost& host, int threads) {
   for (int t = 0; t < threads; ++t) w_[t].timer = host.engine().make_timer(this, 0, static_cast<uint32_t>(t), prio::kTimer);
 }
 
-// take_gil(): `if (!locked) goto _ready;` else a timed wait on gil->cond, entered through a futex
-// system call.
+// take_gil(): `if (!locked) goto _ready;` else a timed wait on gil->cond.
 void Py3Gil::take(int t) {
   if (!locked_) {
     ready(t);
     return;
   }
-  host_->burst(t, p_.syscall, kWaitCheck);
+  wait(t);
 }
 
 // COND_TIMED_WAIT(gil->cond, gil->mutex, interval, timed_out): saved_switchnum is taken first;
-// the deadline is now + interval.
+// the deadline is now + interval. The waiter holds gil->mutex from its check of `locked` until it
+// sleeps, and drop_gil needs that mutex, so the check, the enqueue and the sleep are one step
+// here: a signal always finds the waiter asleep and pays a whole wake-up. The futex system call is
+// charged when the waiter comes back out of the wait.
 void Py3Gil::wait(int t) {
   Waiter& w = w_[t];
   w.saved_switch = switch_number_;
@@ -36,15 +38,11 @@ void Py3Gil::on_event(uint32_t, uint32_t arg) {
   const int t = static_cast<int>(arg);
   cond_remove(t);
   w_[t].timed_out = true;
-  host_->wake(t, Time::zero(), kCondWoken);
+  host_->wake(t, p_.syscall, kCondWoken);
 }
 
 void Py3Gil::step(int t, uint8_t code) {
   switch (code) {
-    case kWaitCheck:
-      if (!locked_) ready(t);
-      else wait(t);
-      return;
     case kCondWoken: {
       Waiter& w = w_[t];
       // "If we timed out and no switch occurred in the meantime, it is time to ask the
@@ -52,7 +50,7 @@ void Py3Gil::step(int t, uint8_t code) {
       if (w.timed_out && locked_ && switch_number_ == w.saved_switch) request_drop();
       if (locked_) {
         if (!w.timed_out) host_->note(GilEvent::kFailedAcquire, t);  // signalled, but beaten to it
-        host_->burst(t, p_.syscall, kWaitCheck);                     // while (locked): wait again
+        wait(t);                                                     // while (locked): wait again
         return;
       }
       ready(t);
@@ -86,7 +84,7 @@ void Py3Gil::ready(int t) {
   if (switch_waiter_ >= 0) {
     const int s = switch_waiter_;
     switch_waiter_ = -1;
-    host_->wake(s, Time::zero(), kSwitchWoken);
+    host_->wake(s, p_.syscall, kSwitchWoken);
   }
   drop_request_ = false;
   host_->acquired(t);
@@ -146,7 +144,7 @@ bool Py3Gil::signal_cond() {
   cond_remove(q);
   host_->engine().cancel(w_[q].timer);
   w_[q].timed_out = false;
-  host_->wake(q, Time::zero(), kCondWoken);
+  host_->wake(q, p_.syscall, kCondWoken);
   return true;
 }
 

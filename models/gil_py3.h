@@ -12,7 +12,7 @@ namespace gilsim {
 struct Py3Params {
   Time interval = Time::ms(5);  ///< sys.setswitchinterval
   Time check_quantum;           ///< bytecode time between eval-breaker checks (check_every x tick)
-  Time syscall = Time::us(1);   ///< futex wake or wait entry
+  Time syscall = Time::us(1);   ///< futex wake (paid by the signaller) or return from a wait
 };
 
 class Py3Gil final : public GilPolicy {
@@ -31,7 +31,7 @@ public:
   bool drop_requested() const { return drop_request_; }
 
 private:
-  enum Step : uint8_t { kWaitCheck = kPolicyStep, kCondWoken, kSignalled, kSwitchWoken };
+  enum Step : uint8_t { kCondWoken = kPolicyStep, kSignalled, kSwitchWoken };
   struct Waiter {
     Time bc_done;              ///< bytecode executed, for the eval-breaker check points
     uint64_t saved_switch = 0; ///< switch_number when the timed wait began
