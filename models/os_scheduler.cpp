@@ -36,8 +36,16 @@ void OsScheduler::on_event(uint32_t kind, uint32_t arg) {
       Thread& th = threads_[t];
       th.left = Time::zero();
       th.exec_from = engine_.now();
+      in_callback_ = static_cast<int>(arg);
       client_.on_burst_end(t);
+      in_callback_ = -1;
       assert((th.state != kRunning || engine_.pending(core.burst_timer)) && "client left a thread without work");
+      if (core.preempt_due) {  // a wake-up preemption that arrived during the callback
+        core.preempt_due = false;
+        if (core.current >= 0 && !core.queue.empty() &&
+            current_vruntime(core) - threads_[core.queue.back()].vruntime > sched_.wakeup_granularity.count())
+          preempt(static_cast<int>(arg));
+      }
       break;
     }
     case kSliceEnd:
@@ -131,10 +139,14 @@ void OsScheduler::arrive(int t) {
     return;
   }
   client_.on_core_change(t);
-  if (sched_.wakeup_preemption && current_vruntime(core) - th.vruntime > sched_.wakeup_granularity.count())
-    preempt(c);
-  else
+  if (sched_.wakeup_preemption && current_vruntime(core) - th.vruntime > sched_.wakeup_granularity.count()) {
+    // The running thread may be in its burst-end callback right now (it woke this one): it is
+    // preempted once the callback has given it its next burst.
+    if (c == in_callback_) core.preempt_due = true;
+    else preempt(c);
+  } else {
     arm_slice(c);
+  }
 }
 
 void OsScheduler::enqueue(int c, int t) {

@@ -86,6 +86,7 @@ private:
     TimerId slice_timer = 0;
     Time busy;
     uint64_t switches = 0;
+    bool preempt_due = false;  ///< a wake-up preemption waits for the current callback to end
   };
 
   bool idle(const Core& c) const { return c.current < 0 && c.queue.empty() && c.incoming == 0; }
@@ -110,6 +111,7 @@ private:
   Time tick_;
   std::vector<Thread> threads_;
   std::vector<Core> cores_;
+  int in_callback_ = -1;  ///< the core whose thread is in on_burst_end
 };
 
 }  // namespace gilsim

@@ -88,7 +88,7 @@ TEST_CASE("py3: a voluntary release does not wait, so the releaser competes agai
   // System: one thread alternates io 0us and cpu 1ms; nobody else. Expectation: no drop request,
   // no switch wait: 20 x 1ms = 20ms exactly.
   json doc = base(2);
-  doc["threads"] = {thread("a", "0ms", {{{"loop", 20}, {"do", {{{"io", "0us"}}, {{"cpu", "1ms"}}}}}})};
+  doc["threads"] = json::array({thread("a", "0ms", json::array({{{"loop", 20}, {"do", json::array({{{"io", "0us"}}, {{"cpu", "1ms"}}})}}}))});
   const RunResult r = simulate(load_scenario(doc, "test.json"));
   REQUIRE(r.complete);
   CHECK(r.end == Time::ms(20));
