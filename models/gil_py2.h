@@ -27,6 +27,7 @@ public:
   void step(int t, uint8_t code) override;
 
   bool locked() const { return locked_; }
+  const Py2Params& params() const { return p_; }
   int waiters() const { return nwaiters_; }
   /// Bytecode time left before the next check (the global `_Py_Ticker`, in time).
   Time ticker() const { return ticker_; }

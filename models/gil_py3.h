@@ -28,6 +28,7 @@ public:
   void on_event(uint32_t kind, uint32_t arg) override;
 
   bool locked() const { return locked_; }
+  const Py3Params& params() const { return p_; }
   bool drop_requested() const { return drop_request_; }
 
 private:

@@ -41,6 +41,9 @@ public:
   const OsScheduler& os() const { return os_; }
   Time finish_time(int t) const { return th_[t].finished_at; }
   bool finished(int t) const { return th_[t].act == Act::kFinished; }
+  /// Whether `t` holds the GIL as the interpreter knows it, and the state it last reported.
+  bool holds(int t) const { return th_[t].holds; }
+  ThreadState state(int t) const { return th_[t].shown; }
 
   // OsClient
   void on_burst_end(int t) override;

@@ -48,6 +48,9 @@ public:
   bool on_core(int t) const { return threads_[t].state == kRunning; }
   bool sleeping(int t) const { return threads_[t].state == kBlocked; }
   int cores() const { return static_cast<int>(cores_.size()); }
+  /// The thread core `c` runs (-1: none), and the core thread `t` runs or waits on (-1: none yet).
+  int running_on(int c) const { return cores_[c].current; }
+  int core_of(int t) const { return threads_[t].core; }
 
   struct CoreStats {
     Time busy;

@@ -3,6 +3,7 @@
 #include "models/gil_registry.h"
 #include "models/input_error.h"
 #include "models/interpreter.h"
+#include "models/invariants.h"
 #include "sim/rng.h"
 
 namespace gilsim {
@@ -22,6 +23,13 @@ RunResult execute(const Scenario& sc, std::vector<ThreadPlan> plans, const std::
   observers.add(&metrics);
   if (extra) observers.add(extra);
   Interpreter ix(engine, sc.machine, sc.seed, std::move(plans), *policy, observers);
+  std::unique_ptr<InvariantChecker> checker;
+  if (invariant_checking()) {
+    checker = std::make_unique<InvariantChecker>(engine, n);
+    checker->attach(ix, *policy, &metrics);
+    observers.add(checker.get());
+    engine.set_after_event(checker.get());
+  }
   ix.start();
 
   RunResult r;

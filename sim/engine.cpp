@@ -46,6 +46,7 @@ RunStatus Engine::run(const RunLimits& limits) {
     h = (h ^ (static_cast<uint64_t>(s.kind) << 32 | s.arg)) * 0x9e3779b97f4a7c15ULL;
     fingerprint_ = h ^ (h >> 29);
     s.handler->on_event(s.kind, s.arg);
+    if (after_) after_->on_event(s.kind, s.arg);
     if (stopped_) return RunStatus::kStopped;
   }
   return RunStatus::kDrained;

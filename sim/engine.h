@@ -57,6 +57,9 @@ public:
   RunStatus run(const RunLimits& limits);
   /// Ends run() after the current event.
   void stop() { stopped_ = true; }
+  /// Calls `h->on_event(kind, arg)` after every executed event, with that event's kind and arg
+  /// (the invariant checker); nullptr (the default) turns it off at the cost of one branch.
+  void set_after_event(EventHandler* h) { after_ = h; }
 
   /// Events executed so far (cancelled ones not counted).
   uint64_t events() const { return events_; }
@@ -75,6 +78,7 @@ private:
   };
   std::vector<Slot> timers_;
   EventQueue queue_;
+  EventHandler* after_ = nullptr;
   Time now_;
   uint64_t seq_ = 0;
   uint64_t events_ = 0;

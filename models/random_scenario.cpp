@@ -1,0 +1,129 @@
+#include "models/random_scenario.h"
+
+#include <algorithm>
+#include <string>
+
+#include "models/gil_registry.h"
+#include "sim/rng.h"
+
+namespace gilsim {
+
+namespace {
+
+using nlohmann::ordered_json;
+
+class Gen {
+public:
+  explicit Gen(uint64_t seed) : rng_(Rng::stream(seed, stable_hash("random-scenario"))) {}
+
+  int64_t in(int64_t lo, int64_t hi) { return rng_.uniform_int(lo, hi); }
+  bool chance(int percent) { return in(1, 100) <= percent; }
+  template <class T>
+  const T& pick(std::initializer_list<T> xs) { return xs.begin()[in(0, static_cast<int64_t>(xs.size()) - 1)]; }
+
+  /// A duration between lo and hi ns, written in one of the accepted forms.
+  ordered_json duration(int64_t lo, int64_t hi, bool distributions) {
+    const int64_t v = in(lo, hi);
+    if (distributions) {
+      switch (in(0, 5)) {
+        case 0: return {{"uniform", {std::to_string(v / 2) + "ns", std::to_string(v) + "ns"}}};
+        case 1: return {{"exp", std::to_string(v) + "ns"}};
+        case 2: return {{"normal", {{"mean", v}, {"sd", v / 4}}}};
+        default: break;
+      }
+    }
+    if (v % 1000 == 0 && chance(50)) return std::to_string(v / 1000) + "us";
+    return chance(50) ? ordered_json(v) : ordered_json(std::to_string(v) + "ns");
+  }
+
+  ordered_json phase(bool cpu_heavy) {
+    const int k = static_cast<int>(in(0, cpu_heavy ? 5 : 9));
+    if (k <= 2) {
+      if (chance(20)) return {{"cpu", {{"ticks", in(0, 200000)}}}};
+      return {{"cpu", duration(0, 5000000, true)}};
+    }
+    if (k == 3) return {{"native_gil", duration(0, 200000, true)}};
+    if (k == 4) return {{"native", duration(0, 2000000, true)}};
+    return {{"io", chance(15) ? ordered_json("0us") : duration(1000, 2000000, true)}};
+  }
+
+  ordered_json phases(int depth, bool cpu_heavy, bool allow_forever) {
+    ordered_json list = ordered_json::array();
+    const int n = static_cast<int>(in(1, 4));
+    for (int i = 0; i < n; ++i) {
+      if (depth < 3 && chance(25)) {
+        ordered_json loop;
+        loop["loop"] = allow_forever && chance(30) ? ordered_json("forever") : ordered_json(in(0, depth == 0 ? 30 : 5));
+        loop["do"] = phases(depth + 1, cpu_heavy, false);
+        list.push_back(loop);
+      } else {
+        list.push_back(phase(cpu_heavy));
+      }
+    }
+    return list;
+  }
+
+private:
+  Rng rng_;
+};
+
+}  // namespace
+
+ordered_json random_scenario(uint64_t seed) {
+  Gen g(seed);
+  ordered_json doc;
+  doc["format"] = 1;
+  doc["name"] = "random-" + std::to_string(seed);
+  doc["seed"] = g.in(1, 1000000);
+
+  const auto& table = policies();
+  const PolicyInfo& policy = table[static_cast<size_t>(g.in(0, static_cast<int64_t>(table.size()) - 1))];
+  const std::string name = policy.name;
+
+  ordered_json machine;
+  machine["cores"] = g.in(1, 8);
+  if (g.chance(25)) {
+    machine["costs"] = {{"tick", "1ns"}, {"syscall", "0ns"}, {"context_switch", "0ns"}, {"wakeup_latency", "0ns"}, {"gil_check", "0ns"}};
+  } else if (g.chance(60)) {
+    ordered_json costs;
+    costs["tick"] = g.pick({"10ns", "25ns", "100ns"});
+    costs["syscall"] = g.pick({"0ns", "1us", "5us"});
+    costs["context_switch"] = g.pick({"0ns", "3us", "20us"});
+    costs["wakeup_latency"] = g.chance(50) ? g.duration(0, 100000, true) : ordered_json("0ns");
+    machine["costs"] = costs;
+  }
+  if (g.chance(40))
+    machine["scheduler"] = {{"timeslice", g.pick({"100us", "1ms", "3ms", "10ms"})},
+                            {"wakeup_granularity", g.pick({"0ns", "1ms"})},
+                            {"wakeup_preemption", g.chance(80)}};
+  doc["machine"] = machine;
+
+  ordered_json interp;
+  interp["gil"] = name;
+  if (name == "py2" && g.chance(60)) interp["check_interval"] = g.pick<int64_t>({1, 10, 100, 1000});
+  if (name == "py3" && g.chance(60)) {
+    interp["switch_interval"] = g.pick({"50us", "500us", "1ms", "5ms"});
+    if (g.chance(30)) interp["check_every"] = g.pick<int64_t>({1, 10, 100});
+  }
+  doc["interpreter"] = interp;
+
+  ordered_json threads = ordered_json::array();
+  const int n = static_cast<int>(g.in(1, 12));
+  for (int i = 0; i < n;) {
+    ordered_json t;
+    t["name"] = "t" + std::to_string(i);
+    const int count = std::min(g.chance(20) ? static_cast<int>(g.in(2, 3)) : 1, n - i);
+    if (count > 1) t["count"] = count;
+    i += count;
+    // The first thread never is a daemon, so every scenario has a thread that ends the run.
+    const bool daemon = !threads.empty() && g.chance(20);
+    if (daemon) t["daemon"] = true;
+    if (g.chance(25)) t["start"] = g.duration(0, 3000000, false);
+    t["program"] = g.phases(0, g.chance(50), daemon);
+    threads.push_back(t);
+  }
+  doc["threads"] = threads;
+  return doc;
+}
+
+}  // namespace gilsim
