@@ -53,8 +53,11 @@ public:
     for (int i = 0; i < n; ++i) {
       if (depth < 3 && chance(25)) {
         ordered_json loop;
-        loop["loop"] = allow_forever && chance(30) ? ordered_json("forever") : ordered_json(in(0, depth == 0 ? 30 : 5));
+        const bool forever = allow_forever && chance(30);
+        loop["loop"] = forever ? ordered_json("forever") : ordered_json(in(0, depth == 0 ? 30 : 5));
         loop["do"] = phases(depth + 1, cpu_heavy, false);
+        // A forever loop must let time pass (the loader rejects one that cannot).
+        if (forever) loop["do"].push_back({{chance(50) ? "cpu" : "io", duration(1000, 2000000, false)}});
         list.push_back(loop);
       } else {
         list.push_back(phase(cpu_heavy));

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "models/gil_registry.h"
+#include "models/program_check.h"
 
 namespace gilsim {
 
@@ -421,6 +422,7 @@ Scenario load_scenario(const json& doc, const std::string& file) {
     if (!t.has("program")) t.fail("missing \"program\"");
     compile_phases(t.at("program"), base.program, 0, base.forever);
     base.program.push_back(Op{});  // kEnd
+    check_program_progress(base.program, sc.machine.costs.tick, file, t.path() + "/program");
     total += static_cast<size_t>(count);
     if (total > static_cast<size_t>(kMaxCount)) t.fail("more than " + std::to_string(kMaxCount) + " threads in all");
     for (int64_t k = 0; k < count; ++k) {

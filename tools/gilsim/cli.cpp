@@ -38,6 +38,7 @@ const std::vector<Command>& commands() {
       {"run", "run SCENARIO        simulate a scenario and report (text, json or csv)", cmd_run},
       {"validate", "validate SCENARIO.. load and check scenarios, run nothing", cmd_validate},
       {"policies", "policies            list the GIL policies and their parameters", cmd_policies},
+      {"random", "random --seed N      print a random valid scenario (the property tests' generator)", cmd_random},
   };
   return table;
 }

@@ -18,6 +18,7 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitExpectation = 1;  ///< an --expect failed
 inline constexpr int kExitUsage = 2;        ///< bad usage or bad scenario
 inline constexpr int kExitLimit = 3;        ///< the run hit its event budget or time horizon
+inline constexpr int kExitInvariant = 70;   ///< a model invariant broke (a bug in gilsim; EX_SOFTWARE)
 
 /// A command-line mistake: printed as one line, exit status 2.
 struct UsageError : std::runtime_error {
@@ -52,5 +53,6 @@ const std::vector<Command>& commands();
 int cmd_run(const std::vector<std::string>& args);
 int cmd_validate(const std::vector<std::string>& args);
 int cmd_policies(const std::vector<std::string>& args);
+int cmd_random(const std::vector<std::string>& args);
 
 }  // namespace gilsim::cli

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "models/invariants.h"
 #include "models/report.h"
 #include "models/simulation.h"
 #include "tools/gilsim/cli.h"
@@ -28,10 +29,12 @@ std::string run_limit_message(const Outcome& o) {
 int cmd_run(const std::vector<std::string>& args) {
   ScenarioOptions so;
   std::string format = "text", output, scenario;
+  bool check = false;
   po::options_description d("gilsim run SCENARIO [options]");
   d.add_options()("help,h", "this help")
       ("format", po::value(&format), "text (default), json or csv")
-      ("output,o", po::value(&output), "write the report to FILE (atomically) instead of stdout");
+      ("output,o", po::value(&output), "write the report to FILE (atomically) instead of stdout")
+      ("check-invariants", po::bool_switch(&check), "verify the model's invariants after every event (exit 70 on a violation)");
   so.add_to(d);
   po::options_description all;
   all.add(d).add_options()("scenario", po::value(&scenario));
@@ -44,6 +47,7 @@ int cmd_run(const std::vector<std::string>& args) {
   }
   if (scenario.empty()) throw UsageError("run needs a scenario file");
   if (format != "text" && format != "json" && format != "csv") throw UsageError("--format must be text, json or csv, got \"" + format + "\"");
+  if (check) set_invariant_checking(true);
   const Scenario sc = load_scenario_file(scenario, so.overrides());
   const Outcome o = run_outcome(sc);
   if (!o.run.complete) {

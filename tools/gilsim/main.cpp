@@ -6,6 +6,7 @@
 
 #include "gilsim_version.h"
 #include "models/input_error.h"
+#include "models/invariants.h"
 #include "tools/gilsim/cli.h"
 
 using namespace gilsim;
@@ -44,6 +45,9 @@ int main(int argc, char** argv) {
   } catch (const InputError& e) {
     std::fprintf(stderr, "gilsim: error: %s\n", e.line().c_str());
     return kExitUsage;
+  } catch (const InvariantViolation& e) {
+    std::fprintf(stderr, "gilsim: %s\n%s", e.line().c_str(), e.state().c_str());
+    return kExitInvariant;
   } catch (const UsageError& e) {
     std::fprintf(stderr, "gilsim: error: %s (see 'gilsim --help')\n", e.what());
     return kExitUsage;
