@@ -13,6 +13,9 @@ std::unique_ptr<GilPolicy> make_py2(const Scenario& sc) {
   if (c.tick <= Time::zero())
     throw InputError(sc.file, "/machine/costs/tick",
                      "the py2 GIL counts ticks between checks, so a tick must cost more than 0ns");
+  if (sc.interpreter.check_interval > kMaxDurationNs / c.tick.count())
+    throw InputError(sc.file, "/interpreter/check_interval",
+                     "check_interval x machine.costs.tick is more than 2^53 ns (about 104 days) between checks");
   Py2Params p;
   p.interval = c.tick * sc.interpreter.check_interval;
   p.syscall = c.syscall;
@@ -21,6 +24,9 @@ std::unique_ptr<GilPolicy> make_py2(const Scenario& sc) {
 }
 
 std::unique_ptr<GilPolicy> make_py3(const Scenario& sc) {
+  if (sc.machine.costs.tick > Time::zero() && sc.interpreter.check_every > kMaxDurationNs / sc.machine.costs.tick.count())
+    throw InputError(sc.file, "/interpreter/check_every",
+                     "check_every x machine.costs.tick is more than 2^53 ns (about 104 days) between checks");
   Py3Params p;
   // CPython keeps the interval in whole microseconds (sys.setswitchinterval, take_gil's
   // `interval >= 1 ? interval : 1`).

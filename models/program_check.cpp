@@ -27,6 +27,16 @@ bool takes_time(const DurationSpec& d, Time tick) {
   return false;
 }
 
+const char* phase_key(Op::Kind k) {
+  switch (k) {
+    case Op::Kind::kCpu: return "cpu";
+    case Op::Kind::kIo: return "io";
+    case Op::Kind::kNative: return "native";
+    case Op::Kind::kNativeGil: return "native_gil";
+    default: return "?";
+  }
+}
+
 class Checker {
 public:
   Checker(const std::vector<Op>& ops, Time tick, const std::string& file) : ops_(ops), tick_(tick), file_(file) {}
@@ -43,6 +53,10 @@ public:
         g = loop(op, list(i + 1, op.jump, path + "/" + std::to_string(item) + "/do"), path + "/" + std::to_string(item));
         i = op.jump + 1;
       } else {
+        if (op.dur.kind == DurationSpec::Kind::kTicks && tick_ > Time::zero() && op.dur.a > kMaxDurationNs / tick_.count())
+          throw InputError(file_, path + "/" + std::to_string(item) + "/" + phase_key(op.kind) + "/ticks",
+                           std::to_string(op.dur.a) + " ticks of " + std::to_string(tick_.count()) +
+                               "ns (machine.costs.tick) are more than 2^53 ns, about 104 days");
         g = Flow{takes_time(op.dur, tick_), 1};
         ++i;
       }

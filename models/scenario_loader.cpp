@@ -46,8 +46,14 @@ public:
     }
   }
   std::string type_name() const {
-    if (v_.is_number_float()) return "a fractional number";
+    if (v_.is_number_float()) {
+      const double d = v_.get<double>();
+      if (d >= 9223372036854775808.0 || d < -9223372036854775808.0) return "a number too large for a 64-bit integer (" + v_.dump() + ")";
+      return d == static_cast<double>(static_cast<int64_t>(d)) ? "a number written with a fraction or exponent (" + v_.dump() + ")"
+                                                               : "a fractional number";
+    }
     if (v_.is_number_integer()) return "an integer";
+    if (v_.is_object() || v_.is_array()) return std::string("an ") + v_.type_name();
     return std::string("a ") + v_.type_name();
   }
 
@@ -60,9 +66,11 @@ public:
     return v_.get<bool>();
   }
   int64_t integer(int64_t lo, int64_t hi) const {
-    if (v_.is_number_unsigned()) {
+    if (v_.is_number_unsigned()) {  // every non-negative integer literal: the lower bound matters too
       const uint64_t u = v_.get<uint64_t>();
       if (u > static_cast<uint64_t>(hi)) fail("must be at most " + std::to_string(hi) + ", got " + v_.dump());
+      if (static_cast<int64_t>(u) < lo)
+        fail("must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " + v_.dump());
       return static_cast<int64_t>(u);
     }
     if (!v_.is_number_integer()) fail("expected an integer, got " + type_name());
@@ -278,15 +286,36 @@ json parse_json_text(const std::string& text, const std::string& file) {
   try {
     return json::parse(text, cb);
   } catch (const json::exception& e) {
-    std::string msg = e.what();
+    std::string raw = e.what();
     // "[json.exception.parse_error.101] parse error at line 3, column 5: ..." -> drop the tag
-    const size_t close = msg.find("] ");
-    if (close != std::string::npos) msg = msg.substr(close + 2);
+    const size_t close = raw.find("] ");
+    if (close != std::string::npos) raw = raw.substr(close + 2);
+    // The message quotes the input it last read: show bytes that are not printable ASCII
+    // (control characters, non-UTF-8 input) as \xNN so the error stays one clean line.
+    std::string msg;
+    for (unsigned char c : raw) {
+      if (c >= 0x20 && c < 0x7f) {
+        msg += static_cast<char>(c);
+      } else {
+        static const char* hex = "0123456789abcdef";
+        msg += {'\\', 'x', hex[c >> 4], hex[c & 15]};
+      }
+    }
+    // The literals people try that JSON does not have.
+    const size_t lr = raw.find("invalid literal; last read: '");
+    if (lr != std::string::npos) {
+      const size_t q = raw.find('\'', lr + 29);
+      const char last = q != std::string::npos && q > lr + 29 ? raw[q - 1] : '\0';
+      if (last == 'N' || last == 'I' || last == '/')
+        msg += " (JSON has no NaN, Infinity or comments)";
+    }
     throw InputError(file, "", "invalid JSON: " + msg);
   }
 }
 
 json read_json_file(const std::string& file) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec)) throw InputError(file, "", "is a directory, not a scenario file");
   std::ifstream in(file, std::ios::binary);
   if (!in) throw InputError(file, "", "cannot open the file");
   std::ostringstream ss;
@@ -296,12 +325,9 @@ json read_json_file(const std::string& file) {
 }
 
 void apply_override(json& doc, const Override& o, const std::string& file) {
-  json value;
-  try {
-    value = json::parse(o.value);
-  } catch (const json::exception&) {
-    value = o.value;  // not JSON: a string such as 1ms or py2
-  }
+  // JSON values go through the strict parser (duplicate keys, nesting); anything else is a
+  // string such as 1ms or py2.
+  const json value = json::accept(o.value) ? parse_json_text(o.value, file) : json(o.value);
   json* cur = &doc;
   std::string pointer;
   size_t start = 0;
@@ -362,6 +388,7 @@ Scenario load_scenario(const json& doc, const std::string& file) {
       if (pf.is_relative()) pf = std::filesystem::path(file).parent_path() / pf;
       sc.machine.profile = pf.lexically_normal().string();
       if (!std::filesystem::exists(pf)) p.fail("profile file \"" + sc.machine.profile + "\" does not exist");
+      if (!std::filesystem::is_regular_file(pf)) p.fail("profile \"" + sc.machine.profile + "\" is not a regular file");
       load_profile(sc.machine.profile, sc.machine);
     }
     if (m.has("costs")) load_costs(m.at("costs"), sc.machine.costs);

@@ -61,3 +61,16 @@ TEST_CASE("fuzz seed corpus: every bundled scenario is valid input for the fuzz 
     CHECK(replay(f));
   }
 }
+
+TEST_CASE("hostile corpus: every file of tests/bad is rejected cleanly by the fuzz target's path") {
+  // System: the malformed and hostile scenarios of tests/bad/ (their exact CLI lines are checked
+  // by tests/cli/cli_test.py) through parse + load + simulate. Expectation: each is an InputError
+  // (run_input returns false); none crashes, hangs or reaches the simulation.
+  const auto files = files_in(fs::path(GILSIM_SOURCE_DIR) / "tests/bad", ".json");
+  REQUIRE(files.size() >= 40);
+  for (const auto& f : files) {
+    if (f.filename() == "expected.json") continue;
+    INFO(f.string());
+    CHECK_FALSE(replay(f));
+  }
+}

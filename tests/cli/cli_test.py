@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Command-line tests of gilsim: golden reports of the bundled scenarios, the articles' claims,
-error lines and exit codes for bad input, atomic output files, and determinism (two runs, and two
+error lines and exit codes for bad input (tests/cli/cases.json and the hostile scenario files of
+tests/bad/, with their expected lines in tests/bad/expected.json), atomic output files, and determinism (two runs, and two
 builds when --other names a second binary).
 
 Usage: tests/cli/cli_test.py --gilsim build/tools/gilsim [--other OTHER_GILSIM] [--update]
@@ -117,6 +118,26 @@ def cases(gilsim):
             record("case " + c["name"], not why, "; ".join(why))
 
 
+def bad_corpus(gilsim):
+    """Each malformed or hostile scenario in tests/bad/: its exact error line and exit code."""
+    table = json.load(open(os.path.join(ROOT, "tests", "bad", "expected.json")))
+    listed = {c["file"] for c in table}
+    on_disk = {f for f in os.listdir(os.path.join(ROOT, "tests", "bad")) if f != "expected.json"}
+    for f in sorted(on_disk - listed):
+        record("bad " + f, False, "no expected line in tests/bad/expected.json")
+    for c in table:
+        rel = "tests/bad/" + c["file"]
+        p = subprocess.run([gilsim, "run", rel] + c.get("args", []), cwd=ROOT, capture_output=True, timeout=60)
+        err = p.stderr.decode("utf-8", "replace").strip()
+        want = c["stderr"].replace("{file}", rel).replace("{dir}", "tests/bad")
+        why = []
+        if p.returncode != c["exit"]:
+            why.append("exit %d, expected %d" % (p.returncode, c["exit"]))
+        if err != want:
+            why.append("stderr %r, expected %r" % (err, want))
+        record("bad " + c["file"], not why, "; ".join(why))
+
+
 def determinism(gilsim, other):
     for f in scenario_files():
         a = run(gilsim, ["run", "scenarios/" + f, "--format", "json"])[1]
@@ -137,6 +158,7 @@ def main():
     other = os.path.abspath(a.other) if a.other else None
     golden_and_claims(gilsim, a.update)
     cases(gilsim)
+    bad_corpus(gilsim)
     determinism(gilsim, other)
     passed = sum(1 for _, ok in results if ok)
     print("cli: %d passed, %d failed" % (passed, len(results) - passed))
