@@ -58,9 +58,10 @@ def golden_and_claims(gilsim, update):
             continue
         reports[f] = json.loads(out)
         gpath = os.path.join(GOLDEN, f)
-        if update:
-            with open(gpath, "w") as g:
+        if update:  # atomically: a temporary file renamed when complete
+            with open(gpath + ".tmp", "w") as g:
                 g.write(out)
+            os.replace(gpath + ".tmp", gpath)
             record("golden " + f + " (updated)", True)
         elif not os.path.exists(gpath):
             record("golden " + f, False, "no golden file (run with --update)")
@@ -109,6 +110,12 @@ def cases(gilsim):
             for s in c.get("stdout_contains", []):
                 if s not in out:
                     why.append("stdout lacks %r" % s)
+            for fname in c.get("unchanged", []):
+                content = c["files"][fname]
+                data = content if isinstance(content, str) else json.dumps(content)
+                with open(os.path.join(tmp, fname), "rb") as fh:
+                    if fh.read() != data.encode("utf-8", "surrogateescape"):
+                        why.append("%s was changed by a failed run" % fname)
             for fname in c.get("absent", []):
                 if os.path.exists(os.path.join(tmp, fname)):
                     why.append("%s exists after a failed run" % fname)
