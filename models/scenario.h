@@ -3,6 +3,7 @@
 /// scenario_loader.h; the simulation reads only these structs.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -77,7 +78,8 @@ struct ThreadSpec {
   std::string name;          ///< Unique; replicas are `name#0`, `name#1`, ...
   bool daemon = false;       ///< Default: false. Daemon threads do not keep the run alive.
   Time start = Time::zero(); ///< Default: 0.
-  std::vector<Op> program;   ///< Ends with kEnd.
+  /// Ends with kEnd. Replicas of one thread (`count`) share it.
+  std::shared_ptr<const std::vector<Op>> program;
   bool forever = false;      ///< The program contains a `loop: "forever"`.
 };
 

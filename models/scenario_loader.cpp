@@ -419,8 +419,11 @@ Scenario load_scenario(const json& doc, const std::string& file) {
     if (t.has("start")) base.start = t.at("start").duration();
     if (t.has("daemon")) base.daemon = t.at("daemon").boolean();
     if (!t.has("program")) t.fail("missing \"program\"");
-    compile_phases(t.at("program"), base.program, 0, base.forever);
-    base.program.push_back(Op{});  // kEnd
+    auto program = std::make_shared<std::vector<Op>>();
+    compile_phases(t.at("program"), *program, 0, base.forever);
+    program->push_back(Op{});  // kEnd
+    program->shrink_to_fit();
+    base.program = std::move(program);
     total += static_cast<size_t>(count);
     if (total > static_cast<size_t>(kMaxCount)) t.fail("more than " + std::to_string(kMaxCount) + " threads in all");
     for (int64_t k = 0; k < count; ++k) {
