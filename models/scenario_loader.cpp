@@ -144,9 +144,10 @@ private:
 
 void load_costs(const Node& n, Costs& c) {
   n.expect_object("machine costs");
-  n.only_keys({"tick", "syscall", "context_switch", "wakeup_latency", "gil_check"});
+  n.only_keys({"tick", "syscall", "wake", "context_switch", "wakeup_latency", "gil_check"});
   if (n.has("tick")) c.tick = n.at("tick").duration();
   if (n.has("syscall")) c.syscall = n.at("syscall").duration();
+  if (n.has("wake")) c.wake = n.at("wake").duration();
   if (n.has("context_switch")) c.context_switch = n.at("context_switch").duration();
   if (n.has("wakeup_latency")) c.wakeup_latency = n.at("wakeup_latency").duration_spec(false);
   if (n.has("gil_check")) c.gil_check = n.at("gil_check").duration();
