@@ -99,6 +99,9 @@ Analysis analyse(const Outcome& o, bool alone) {
         Scenario solo = sc;
         solo.threads = {spec};
         solo.threads[0].start = Time::zero();
+        solo.threads[0].process = 0;
+        solo.threads[0].spawn = Time::zero();
+        solo.interpreters = 1;
         const RunResult rr = simulate(solo);
         it = alone_runs.emplace(spec.program.get(), std::make_pair(rr.complete ? rr.end : Time::zero(), rr.threads[0].m.io_ops)).first;
       }

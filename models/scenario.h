@@ -87,6 +87,8 @@ struct ThreadSpec {
   /// Ends with kEnd. Replicas of one thread (`count`) share it.
   std::shared_ptr<const std::vector<Op>> program;
   bool forever = false;      ///< The program contains a `loop: "forever"`.
+  int process = 0;           ///< The interpreter it runs in: 0 is the main process.
+  Time spawn;                ///< CPU work at its start: starting its process (first thread of one).
 };
 
 struct Limits {
@@ -101,7 +103,8 @@ struct Scenario {
   uint64_t seed = 1;  ///< Default: 1.
   MachineConfig machine;
   InterpreterConfig interpreter;
-  std::vector<ThreadSpec> threads;  ///< After `count` replication.
+  std::vector<ThreadSpec> threads;  ///< After `count` replication, processes' threads included.
+  int interpreters = 1;             ///< The main one plus one per process of the `processes` block.
   Limits limits;
 };
 

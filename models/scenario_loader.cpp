@@ -340,7 +340,7 @@ Scenario load_scenario(const json& doc, const std::string& file) {
   sc.file = file;
   const Node root(doc, "", file);
   root.expect_object("a scenario");
-  root.only_keys({"format", "name", "description", "seed", "machine", "interpreter", "threads", "limits"});
+  root.only_keys({"format", "name", "description", "seed", "machine", "interpreter", "threads", "processes", "limits"});
   if (root.has("format")) root.at("format").integer(1, 1);
   sc.name = root.has("name") ? root.at("name").str() : std::filesystem::path(file).stem().string();
   if (root.has("description")) sc.description = root.at("description").str();
@@ -405,42 +405,87 @@ Scenario load_scenario(const json& doc, const std::string& file) {
     }
   }
 
-  if (!root.has("threads")) root.fail("missing \"threads\": a scenario needs at least one thread");
-  const Node threads = root.at("threads");
-  if (!threads.value().is_array()) threads.fail("expected a list of threads, got " + threads.type_name());
-  if (threads.value().empty()) threads.fail("a scenario needs at least one thread");
   std::set<std::string> names;
   size_t total = 0;
-  for (size_t i = 0; i < threads.value().size(); ++i) {
-    const Node t = threads.at(i);
-    t.expect_object("a thread");
-    t.only_keys({"name", "count", "start", "daemon", "program"});
-    ThreadSpec base;
-    base.name = t.has("name") ? t.at("name").str() : "thread" + std::to_string(i);
-    if (base.name.empty()) t.at("name").fail("a thread name must not be empty");
-    for (unsigned char c : base.name)
-      if (c < 0x20 || c == '"' || c == '\\' || c == ',') t.at("name").fail("a thread name must not contain control characters, quotes, backslashes or commas");
-    const int64_t count = t.has("count") ? t.at("count").integer(1, kMaxCount) : 1;
-    if (t.has("start")) base.start = t.at("start").duration();
-    if (t.has("daemon")) base.daemon = t.at("daemon").boolean();
-    if (!t.has("program")) t.fail("missing \"program\"");
-    auto program = std::make_shared<std::vector<Op>>();
-    compile_phases(t.at("program"), *program, 0, base.forever);
-    program->push_back(Op{});  // kEnd
-    program->shrink_to_fit();
-    base.program = std::move(program);
-    total += static_cast<size_t>(count);
-    if (total > static_cast<size_t>(kMaxCount)) t.fail("more than " + std::to_string(kMaxCount) + " threads in all");
-    for (int64_t k = 0; k < count; ++k) {
-      ThreadSpec ts = base;
-      if (count > 1) ts.name = base.name + "#" + std::to_string(k);
-      if (!names.insert(ts.name).second) t.fail("duplicate thread name \"" + ts.name + "\"");
-      sc.threads.push_back(std::move(ts));
+  // One list of thread objects: replicated, named with `prefix`, run in interpreter `process`.
+  auto load_threads = [&](const Node& threads, const std::string& prefix, int process, Time offset, Time spawn) {
+    if (!threads.value().is_array()) threads.fail("expected a list of threads, got " + threads.type_name());
+    if (threads.value().empty()) threads.fail(process == 0 ? "a scenario needs at least one thread" : "a process needs at least one thread");
+    for (size_t i = 0; i < threads.value().size(); ++i) {
+      const Node t = threads.at(i);
+      t.expect_object("a thread");
+      t.only_keys({"name", "count", "start", "daemon", "program"});
+      ThreadSpec base;
+      base.name = t.has("name") ? t.at("name").str() : "thread" + std::to_string(i);
+      if (base.name.empty()) t.at("name").fail("a thread name must not be empty");
+      for (unsigned char c : base.name)
+        if (c < 0x20 || c == '"' || c == '\\' || c == ',' || c == '/')
+          t.at("name").fail("a thread name must not contain control characters, quotes, backslashes, commas or slashes");
+      const int64_t count = t.has("count") ? t.at("count").integer(1, kMaxCount) : 1;
+      if (t.has("start")) base.start = t.at("start").duration();
+      base.start += offset;
+      if (t.has("daemon")) base.daemon = t.at("daemon").boolean();
+      if (!t.has("program")) t.fail("missing \"program\"");
+      auto program = std::make_shared<std::vector<Op>>();
+      compile_phases(t.at("program"), *program, 0, base.forever);
+      program->push_back(Op{});  // kEnd
+      program->shrink_to_fit();
+      base.program = std::move(program);
+      base.process = process;
+      total += static_cast<size_t>(count);
+      if (total > static_cast<size_t>(kMaxCount)) t.fail("more than " + std::to_string(kMaxCount) + " threads in all");
+      for (int64_t k = 0; k < count; ++k) {
+        ThreadSpec ts = base;
+        ts.name = prefix + (count > 1 ? base.name + "#" + std::to_string(k) : base.name);
+        if (!names.insert(ts.name).second) t.fail("duplicate thread name \"" + ts.name + "\"");
+        sc.threads.push_back(std::move(ts));
+      }
+    }
+    // The process's first thread does the start-up work; its other threads start once it is up.
+    if (process > 0) {
+      for (ThreadSpec& ts : sc.threads)
+        if (ts.process == process) ts.start += spawn;
+      for (ThreadSpec& ts : sc.threads)
+        if (ts.process == process) {
+          ts.start -= spawn;
+          ts.spawn = spawn;
+          break;
+        }
+    }
+  };
+  if (!root.has("threads") && !root.has("processes"))
+    root.fail("missing \"threads\": a scenario needs at least one thread");
+  if (root.has("threads")) load_threads(root.at("threads"), "", 0, Time::zero(), Time::zero());
+  if (root.has("processes")) {
+    const Node procs = root.at("processes");
+    if (!procs.value().is_array() || procs.value().empty()) procs.fail("expected a non-empty list of processes");
+    const Time ipc = Time::ns(sc.interpreter.ipc_bytes > 0 && sc.interpreter.ipc_per_byte.count() >
+                                                                 (kMaxDurationNs - sc.interpreter.process_spawn.count()) / sc.interpreter.ipc_bytes
+                                  ? kMaxDurationNs
+                                  : sc.interpreter.ipc_per_byte.count() * sc.interpreter.ipc_bytes);
+    for (size_t i = 0; i < procs.value().size(); ++i) {
+      const Node p = procs.at(i);
+      p.expect_object("a process");
+      p.only_keys({"name", "count", "start", "threads"});
+      const std::string pname = p.has("name") ? p.at("name").str() : "process" + std::to_string(i);
+      if (pname.empty()) p.at("name").fail("a process name must not be empty");
+      for (unsigned char c : pname)
+        if (c < 0x20 || c == '"' || c == '\\' || c == ',' || c == '/')
+          p.at("name").fail("a process name must not contain control characters, quotes, backslashes, commas or slashes");
+      const int64_t count = p.has("count") ? p.at("count").integer(1, 4096) : 1;
+      const Time start = p.has("start") ? p.at("start").duration() : Time::zero();
+      if (!p.has("threads")) p.fail("missing \"threads\"");
+      for (int64_t k = 0; k < count; ++k) {
+        const std::string prefix = (count > 1 ? pname + "#" + std::to_string(k) : pname) + "/";
+        load_threads(p.at("threads"), prefix, sc.interpreters++, start, sc.interpreter.process_spawn + ipc);
+      }
     }
   }
   bool any_live = false;
   for (const auto& t : sc.threads) any_live = any_live || !t.daemon;
-  if (!any_live) threads.fail("every thread is a daemon: the run would never end (mark one \"daemon\": false)");
+  if (!any_live)
+    root.at(root.has("threads") ? "threads" : "processes")
+        .fail("every thread is a daemon: the run would never end (mark one \"daemon\": false)");
   return sc;
 }
 
