@@ -18,6 +18,7 @@ std::unique_ptr<GilPolicy> make_py2(const Scenario& sc) {
   p.syscall = c.syscall;
   p.wake = c.wake;
   p.gil_check = c.gil_check;
+  p.seed = sc.seed;
   return std::make_unique<Py2Gil>(p);
 }
 
@@ -29,6 +30,7 @@ std::unique_ptr<GilPolicy> make_py3(const Scenario& sc) {
   p.check_quantum = sc.machine.costs.tick * sc.interpreter.check_every;
   p.syscall = sc.machine.costs.syscall;
   p.wake = sc.machine.costs.wake;
+  p.seed = sc.seed;
   return std::make_unique<Py3Gil>(p);
 }
 
