@@ -105,7 +105,7 @@ public:
   DurationSpec duration_spec(bool allow_ticks) const {
     if (!v_.is_object()) return DurationSpec::fixed(duration());
     if (v_.size() != 1)
-      fail("a distribution has exactly one key: uniform, exp, normal" + std::string(allow_ticks ? " or ticks" : ""));
+      fail("a distribution has exactly one key: uniform, exp, normal, quantiles" + std::string(allow_ticks ? " or ticks" : ""));
     const std::string k = v_.begin().key();
     const Node arg = at(k);
     DurationSpec d;
@@ -129,14 +129,37 @@ public:
       d.kind = DurationSpec::Kind::kNormal;
       d.a = arg.at("mean").duration().count();
       d.b = arg.at("sd").duration().count();
+    } else if (k == "quantiles") {
+      d = quantile_table(arg);
     } else {
       Node(arg.value(), path_ + "/" + k, file_)
-          .fail("unknown distribution \"" + k + "\" (uniform, exp, normal" + (allow_ticks ? ", ticks)" : ")"));
+          .fail("unknown distribution \"" + k + "\" (uniform, exp, normal, quantiles" + (allow_ticks ? ", ticks)" : ")"));
     }
     return d;
   }
 
 private:
+  /// [[percent, duration], ...]: a measured distribution (piecewise-linear inverse CDF).
+  static DurationSpec quantile_table(const Node& arg) {
+    const char* form = "quantiles takes [[percent, duration], ...] from [0, ...] to [100, ...]";
+    if (!arg.value().is_array()) arg.fail(form);
+    if (arg.value().size() > 1000) arg.fail("at most 1000 quantile points");
+    std::vector<QuantilePoint> pts;
+    for (size_t i = 0; i < arg.value().size(); ++i) {
+      const Node pt = arg.at(i);
+      if (!pt.value().is_array() || pt.value().size() != 2) pt.fail(std::string("expected [percent, duration]: ") + form);
+      const double pct = pt.at(size_t{0}).number(0.0, 100.0);
+      const int64_t ns = pt.at(size_t{1}).duration().count();
+      if (i > 0 && !(pct > pts.back().percent))
+        pt.at(size_t{0}).fail("percents must increase: " + pt.at(size_t{0}).value().dump() + " after " + json(pts.back().percent).dump());
+      if (i > 0 && ns < pts.back().ns) pt.at(size_t{1}).fail("values must not decrease (a quantile table is a CDF)");
+      pts.push_back({pct, ns});
+    }
+    const std::string why = check_quantiles(pts);
+    if (!why.empty()) arg.fail(why);
+    return DurationSpec::quantiles(std::move(pts));
+  }
+
   const json& v_;
   std::string path_;
   const std::string& file_;
@@ -146,11 +169,11 @@ void load_costs(const Node& n, Costs& c) {
   n.expect_object("machine costs");
   n.only_keys({"tick", "syscall", "wake", "context_switch", "wakeup_latency", "gil_check"});
   if (n.has("tick")) c.tick = n.at("tick").duration();
-  if (n.has("syscall")) c.syscall = n.at("syscall").duration();
-  if (n.has("wake")) c.wake = n.at("wake").duration();
+  if (n.has("syscall")) c.syscall = n.at("syscall").duration_spec(false);
+  if (n.has("wake")) c.wake = n.at("wake").duration_spec(false);
   if (n.has("context_switch")) c.context_switch = n.at("context_switch").duration();
   if (n.has("wakeup_latency")) c.wakeup_latency = n.at("wakeup_latency").duration_spec(false);
-  if (n.has("gil_check")) c.gil_check = n.at("gil_check").duration();
+  if (n.has("gil_check")) c.gil_check = n.at("gil_check").duration_spec(false);
 }
 
 void load_scheduler(const Node& n, SchedulerParams& s) {
