@@ -24,6 +24,13 @@ double mean_s(const DurationSpec& d, Time tick) {
     case DurationSpec::Kind::kUniform: return (static_cast<double>(d.a) + static_cast<double>(d.b)) / 2e9;
     case DurationSpec::Kind::kExp: return static_cast<double>(d.a) / 1e9;
     case DurationSpec::Kind::kNormal: return d.a > 0 ? static_cast<double>(d.a) / 1e9 : 0.0;
+    case DurationSpec::Kind::kQuantiles: {  // the mean of the piecewise-linear inverse CDF
+      double m = 0;
+      const auto& q = *d.table;
+      for (size_t i = 1; i < q.size(); ++i)
+        m += (q[i].percent - q[i - 1].percent) / 100 * (static_cast<double>(q[i].ns) + static_cast<double>(q[i - 1].ns)) / 2;
+      return m / 1e9;
+    }
   }
   return 0.0;
 }
