@@ -55,8 +55,9 @@ void Py2Gil::grab(int t) {
 
 // sem_post(): value += 1, then futex_wake(1) if nwaiters != 0. Returns what the releaser pays: a
 // bare system call when every counted waiter is already awake (woken earlier, not yet back on a
-// core), plus the wake-up when a thread sleeps in the futex queue.
-Time Py2Gil::futex_wake() {
+// core), plus the wake-up when a thread sleeps in the futex queue and goes to an idle core that
+// is another core than the releaser's, which must be interrupted (an IPI).
+Time Py2Gil::futex_wake(int waker) {
   if (nwaiters_ == 0) return Time::zero();
   if (head_ < 0) return draw(p_.syscall);
   {
@@ -65,10 +66,10 @@ Time Py2Gil::futex_wake() {
     if (head_ < 0) tail_ = -1;
     w_[q].next = -1;
     w_[q].queued = false;
-    host_->wake(q, draw(p_.syscall), kWoken);
+    const bool ipi = host_->wake(q, draw(p_.syscall), kWoken, waker);
+    const Time call = draw(p_.syscall);
+    return ipi ? call + draw(p_.wake) : call;
   }
-  const Time call = draw(p_.syscall);
-  return call + draw(p_.wake);
 }
 
 // Py_BEGIN_ALLOW_THREADS or thread exit: PyThread_release_lock.
@@ -76,7 +77,7 @@ void Py2Gil::drop(int t, DropReason) {
   locked_ = false;
   announced_ = -1;
   host_->released(t);
-  const Time cost = futex_wake();
+  const Time cost = futex_wake(t);
   if (cost > Time::zero()) {
     host_->burst(t, cost, kPosted);
     return;
@@ -93,7 +94,7 @@ void Py2Gil::check(int t) {
   locked_ = false;
   if (nwaiters_ > 0) host_->note(GilEvent::kCheck, t);
   const Time check_cost = draw(p_.gil_check);
-  host_->burst(t, check_cost + futex_wake(), kCheckPosted);
+  host_->burst(t, check_cost + futex_wake(t), kCheckPosted);
 }
 
 void Py2Gil::step(int t, uint8_t code) {

@@ -48,7 +48,7 @@ private:
 
   void grab(int t);
   void slow_wait(int t);
-  Time futex_wake();
+  Time futex_wake(int waker);
   Time draw(const DurationSpec& d) { return d.draw(rng_, Time::zero()); }
 
   Py2Params p_;

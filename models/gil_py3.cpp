@@ -105,9 +105,9 @@ void Py3Gil::do_drop(int t, bool may_wait) {
   w_[t].may_wait = may_wait;
   // pthread_cond_signal makes no system call without waiters; with one, the signaller pays the
   // futex wake of a sleeping thread.
-  if (signal_cond()) {
+  if (signal_cond(t)) {
     const Time call = draw(p_.syscall);
-    const Time cost = call + draw(p_.wake);
+    const Time cost = signal_ipi_ ? call + draw(p_.wake) : call;  // another core must be interrupted
     if (cost > Time::zero()) {
       host_->burst(t, cost, kSignalled);
       return;
@@ -144,13 +144,13 @@ Time Py3Gil::budget(int t) const {
   return r == 0 ? Time::zero() : Time::ns(q - r);
 }
 
-bool Py3Gil::signal_cond() {
+bool Py3Gil::signal_cond(int signaller) {
   if (head_ < 0) return false;
   const int q = head_;
   cond_remove(q);
   host_->engine().cancel(w_[q].timer);
   w_[q].timed_out = false;
-  host_->wake(q, draw(p_.syscall), kCondWoken);
+  signal_ipi_ = host_->wake(q, draw(p_.syscall), kCondWoken, signaller);
   return true;
 }
 

@@ -52,7 +52,7 @@ private:
   void ready(int t);
   void do_drop(int t, bool may_wait);
   void after_signal(int t);
-  bool signal_cond();
+  bool signal_cond(int signaller);
   void cond_push(int t);
   void cond_remove(int t);
   void request_drop();
@@ -69,6 +69,7 @@ private:
   uint64_t switch_number_ = 0;
   bool drop_request_ = false;
   int switch_waiter_ = -1;     ///< the forced dropper waiting on switch_cond
+  bool signal_ipi_ = false;    ///< the last signal woke a thread onto an idle core
 };
 
 }  // namespace gilsim

@@ -50,7 +50,7 @@ void Interpreter::on_event(uint32_t kind, uint32_t arg) {
   // PyEval_AcquireThread); a thread back from I/O takes it again (Py_END_ALLOW_THREADS).
   if (kind == kStart) th.must_take = gil_;
   set_act(t, Act::kNative);  // starting up, or returning from the blocking call: C code, no GIL
-  os_.wake(t, kind == kStart ? plans_[t].spawn : Time::zero());
+  (void)os_.wake(t, kind == kStart ? plans_[t].spawn : Time::zero());
 }
 
 void Interpreter::on_burst_end(int t) {
@@ -251,9 +251,9 @@ void Interpreter::sleep(int t, uint8_t code) {
   os_.sleep(t);
 }
 
-void Interpreter::wake(int t, Time work, uint8_t code) {
+bool Interpreter::wake(int t, Time work, uint8_t code, int waker) {
   th_[t].step = code;
-  os_.wake(t, work);
+  return os_.wake(t, work, waker);
 }
 
 void Interpreter::done(int t) {

@@ -52,7 +52,7 @@ public:
   Engine& engine() override { return engine_; }
   void burst(int t, Time work, uint8_t code) override;
   void sleep(int t, uint8_t code) override;
-  void wake(int t, Time work, uint8_t code) override;
+  bool wake(int t, Time work, uint8_t code, int waker = -1) override;
   void done(int t) override;
   void acquired(int t) override;
   void released(int t) override;

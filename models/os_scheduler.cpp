@@ -100,7 +100,7 @@ void OsScheduler::set_burst_left(int t, Time left) {
   engine_.schedule(cores_[th.core].burst_timer, Time::sat_add(th.exec_from, left));
 }
 
-void OsScheduler::wake(int t, Time work) {
+bool OsScheduler::wake(int t, Time work, int waker) {
   Thread& th = threads_[t];
   assert(th.state == kBlocked);
   th.left = work;
@@ -108,6 +108,7 @@ void OsScheduler::wake(int t, Time work) {
   th.state = kWaking;
   const int c = pick_wake_core(t);
   th.target = c;
+  const bool remote = waker >= 0 && threads_[waker].state == kRunning && threads_[waker].core != c;
   if (idle(cores_[c])) {
     ++cores_[c].incoming;  // reserve the idle core for this thread while the wake-up travels
     th.reserved = true;
@@ -115,10 +116,11 @@ void OsScheduler::wake(int t, Time work) {
     const Time latency = wakeup_latency_.draw(rng_, tick_);
     if (latency > Time::zero()) {
       engine_.schedule_after(th.wake_timer, latency);
-      return;
+      return remote;
     }
   }
   arrive(t);
+  return remote;
 }
 
 void OsScheduler::arrive(int t) {

@@ -31,13 +31,16 @@ public:
               Observer& observer);
 
   /// A new thread: runnable now, placed like a woken one; it first runs `work`.
-  void spawn(int t, Time work) { wake(t, work); }
+  void spawn(int t, Time work) { (void)wake(t, work, -1); }
   /// From on_burst_end: the thread stays on its core for `work` more.
   void run(int t, Time work);
   /// From on_burst_end: the thread blocks and leaves its core.
   void sleep(int t);
   /// Makes a sleeping thread runnable; once on a core it runs `work` and then on_burst_end.
-  void wake(int t, Time work);
+  /// Returns true when it goes to a core other than the one `waker` runs on, which the waker must
+  /// interrupt (an IPI: to wake an idle core or to make a busy one reschedule); false when it
+  /// is queued on the waker's own core, or `waker` is -1 (a kernel timer or I/O completion).
+  bool wake(int t, Time work, int waker = -1);
   /// From on_burst_end: the thread ends.
   void exit(int t);
   /// CPU work done in the current burst so far.
