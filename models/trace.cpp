@@ -48,20 +48,32 @@ std::string json_string(const std::string& s) {
 }  // namespace
 
 int format_us(int64_t ns, char* out) {
+  static constexpr char kPairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
   uint64_t whole = static_cast<uint64_t>(ns) / 1000;
   const unsigned frac = static_cast<unsigned>(static_cast<uint64_t>(ns) % 1000);
   char rev[24];
   int n = 0;
-  do {
-    rev[n++] = static_cast<char>('0' + whole % 10);
-    whole /= 10;
-  } while (whole != 0);
+  while (whole >= 100) {
+    const unsigned p = static_cast<unsigned>(whole % 100) * 2;
+    whole /= 100;
+    rev[n++] = kPairs[p + 1];
+    rev[n++] = kPairs[p];
+  }
+  if (whole >= 10) {
+    rev[n++] = kPairs[whole * 2 + 1];
+    rev[n++] = kPairs[whole * 2];
+  } else {
+    rev[n++] = static_cast<char>('0' + whole);
+  }
   int len = 0;
   while (n > 0) out[len++] = rev[--n];
   out[len++] = '.';
   out[len++] = static_cast<char>('0' + frac / 100);
-  out[len++] = static_cast<char>('0' + frac / 10 % 10);
-  out[len++] = static_cast<char>('0' + frac % 10);
+  out[len++] = kPairs[(frac % 100) * 2];
+  out[len++] = kPairs[(frac % 100) * 2 + 1];
   return len;
 }
 
@@ -162,7 +174,8 @@ void TraceWriter::slice(Track track, int index, int value, Time from, Time to) {
 }
 
 void TraceWriter::mark(Time t, GilEvent e, int thread) {
-  if (!begin(t)) return;
+  // py2's contended checks come every 100 ticks: the GIL track shows them as hand-offs already.
+  if (e == GilEvent::kCheck || !begin(t)) return;
   put("{\"ph\":\"i\",\"s\":\"t\",\"pid\":");
   put(thread >= 0 ? kPidThreads : kPidGil);
   put(",\"tid\":");
@@ -203,14 +216,12 @@ void TraceWriter::finish(Time end_time) {
   if (failed_ || std::ferror(out_)) throw std::runtime_error(std::string("cannot write the trace: ") + std::strerror(errno));
 }
 
-void TraceWriter::put(std::string_view s) {
-  if (used_ + s.size() > buf_.size()) {
-    drain();
-    if (s.size() > buf_.size()) {
-      if (std::fwrite(s.data(), 1, s.size(), out_) != s.size()) failed_ = true;
-      written_ += s.size();
-      return;
-    }
+void TraceWriter::put_long(std::string_view s) {
+  drain();
+  if (s.size() > buf_.size()) {
+    if (std::fwrite(s.data(), 1, s.size(), out_) != s.size()) failed_ = true;
+    written_ += s.size();
+    return;
   }
   std::memcpy(buf_.data() + used_, s.data(), s.size());
   used_ += s.size();

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,7 +52,15 @@ private:
   bool begin(Time t);
   /// Ends an event: keeps it if the file stays within its limit, else cuts before it.
   void end(Time t);
-  void put(std::string_view s);
+  void put(std::string_view s) {
+    if (used_ + s.size() > buf_.size()) [[unlikely]] {
+      put_long(s);
+      return;
+    }
+    std::memcpy(buf_.data() + used_, s.data(), s.size());
+    used_ += s.size();
+  }
+  void put_long(std::string_view s);
   void put_int(int64_t v);
   void put_us(int64_t ns);
   void drain();
