@@ -16,6 +16,7 @@ std::unique_ptr<GilPolicy> make_py2(const Scenario& sc) {
   Py2Params p;
   p.interval = c.tick * sc.interpreter.check_interval;
   p.syscall = c.syscall;
+  p.wake = c.wake;
   p.gil_check = c.gil_check;
   return std::make_unique<Py2Gil>(p);
 }
@@ -27,6 +28,7 @@ std::unique_ptr<GilPolicy> make_py3(const Scenario& sc) {
   p.interval = Time::us(std::max<int64_t>(1, sc.interpreter.switch_interval.count() / 1000));
   p.check_quantum = sc.machine.costs.tick * sc.interpreter.check_every;
   p.syscall = sc.machine.costs.syscall;
+  p.wake = sc.machine.costs.wake;
   return std::make_unique<Py3Gil>(p);
 }
 

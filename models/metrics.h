@@ -47,6 +47,8 @@ public:
   void finish(Time now);
 
   const ThreadMetrics& thread(int t) const { return th_[t]; }
+  /// Hands a thread's metrics over to the caller (after finish()).
+  ThreadMetrics take_thread(int t) { return std::move(th_[t]); }
   const GilMetrics& gil() const { return gil_; }
 
 private:

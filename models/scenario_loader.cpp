@@ -144,9 +144,10 @@ private:
 
 void load_costs(const Node& n, Costs& c) {
   n.expect_object("machine costs");
-  n.only_keys({"tick", "syscall", "context_switch", "wakeup_latency", "gil_check"});
+  n.only_keys({"tick", "syscall", "wake", "context_switch", "wakeup_latency", "gil_check"});
   if (n.has("tick")) c.tick = n.at("tick").duration();
   if (n.has("syscall")) c.syscall = n.at("syscall").duration();
+  if (n.has("wake")) c.wake = n.at("wake").duration();
   if (n.has("context_switch")) c.context_switch = n.at("context_switch").duration();
   if (n.has("wakeup_latency")) c.wakeup_latency = n.at("wakeup_latency").duration_spec(false);
   if (n.has("gil_check")) c.gil_check = n.at("gil_check").duration();
@@ -419,8 +420,11 @@ Scenario load_scenario(const json& doc, const std::string& file) {
     if (t.has("start")) base.start = t.at("start").duration();
     if (t.has("daemon")) base.daemon = t.at("daemon").boolean();
     if (!t.has("program")) t.fail("missing \"program\"");
-    compile_phases(t.at("program"), base.program, 0, base.forever);
-    base.program.push_back(Op{});  // kEnd
+    auto program = std::make_shared<std::vector<Op>>();
+    compile_phases(t.at("program"), *program, 0, base.forever);
+    program->push_back(Op{});  // kEnd
+    program->shrink_to_fit();
+    base.program = std::move(program);
     total += static_cast<size_t>(count);
     if (total > static_cast<size_t>(kMaxCount)) t.fail("more than " + std::to_string(kMaxCount) + " threads in all");
     for (int64_t k = 0; k < count; ++k) {
