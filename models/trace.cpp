@@ -16,19 +16,10 @@ constexpr const char* kPidThreads = "1";
 constexpr const char* kPidCores = "2";
 constexpr const char* kPidGil = "3";
 
-/// Name and Chrome colour of each thread state's slices (indexed by ThreadState).
-struct StateStyle {
-  std::string_view name;
-  std::string_view cname;
-};
-constexpr StateStyle kStyles[kThreadStateCount] = {
-    {"not started", "grey"},
-    {"holds GIL", "thread_state_running"},
-    {"C code (no GIL)", "good"},
-    {"waits for GIL", "thread_state_uninterruptible"},
-    {"runnable (no core)", "thread_state_runnable"},
-    {"I/O", "thread_state_iowait"},
-    {"finished", "grey"},
+/// Each thread state's slice name, as JSON (indexed by ThreadState).
+constexpr std::string_view kStateNames[kThreadStateCount] = {
+    "\"not started\"", "\"holds GIL\"", "\"C code (no GIL)\"", "\"waits for GIL\"",
+    "\"runnable (no core)\"", "\"I/O\"", "\"finished\"",
 };
 
 std::string_view event_name(GilEvent e) {
@@ -54,26 +45,26 @@ int format_us(int64_t ns, char* out) {
       "8081828384858687888990919293949596979899";
   uint64_t whole = static_cast<uint64_t>(ns) / 1000;
   const unsigned frac = static_cast<unsigned>(static_cast<uint64_t>(ns) % 1000);
-  char rev[24];
-  int n = 0;
+  int digits = 1;
+  for (uint64_t v = whole; v >= 10; v /= 10) ++digits;
+  const int len = digits + 4;
+  char* p = out + digits;
   while (whole >= 100) {
-    const unsigned p = static_cast<unsigned>(whole % 100) * 2;
+    const unsigned d = static_cast<unsigned>(whole % 100) * 2;
     whole /= 100;
-    rev[n++] = kPairs[p + 1];
-    rev[n++] = kPairs[p];
+    *--p = kPairs[d + 1];
+    *--p = kPairs[d];
   }
   if (whole >= 10) {
-    rev[n++] = kPairs[whole * 2 + 1];
-    rev[n++] = kPairs[whole * 2];
+    *--p = kPairs[whole * 2 + 1];
+    *--p = kPairs[whole * 2];
   } else {
-    rev[n++] = static_cast<char>('0' + whole);
+    *--p = static_cast<char>('0' + whole);
   }
-  int len = 0;
-  while (n > 0) out[len++] = rev[--n];
-  out[len++] = '.';
-  out[len++] = static_cast<char>('0' + frac / 100);
-  out[len++] = kPairs[(frac % 100) * 2];
-  out[len++] = kPairs[(frac % 100) * 2 + 1];
+  out[digits] = '.';
+  out[digits + 1] = static_cast<char>('0' + frac / 100);
+  out[digits + 2] = kPairs[(frac % 100) * 2];
+  out[digits + 3] = kPairs[(frac % 100) * 2 + 1];
   return len;
 }
 
@@ -90,6 +81,9 @@ TraceWriter::TraceWriter(std::FILE* out, const Scenario& sc, const TraceOptions&
     longest = std::max(longest, names_.back().size());
   }
   room_ = 256 + longest;
+  for (Track t : {Track::kThread, Track::kCore, Track::kGil}) prefix(t, 0);
+  prefix(Track::kThread, static_cast<int>(sc.threads.size()));
+  prefix(Track::kCore, sc.machine.cores);
   buf_.resize(kChunk + room_ + 4096);
   write_metadata(sc);
 }
@@ -149,27 +143,25 @@ void TraceWriter::end(Time t) {
   cut_at_ = t;
 }
 
+const std::string& TraceWriter::prefix(Track track, int index) {
+  std::vector<std::string>& v = prefixes_[static_cast<size_t>(track)];
+  if (index >= static_cast<int>(v.size())) {
+    const char* pid = track == Track::kThread ? kPidThreads : track == Track::kCore ? kPidCores : kPidGil;
+    for (int i = static_cast<int>(v.size()); i <= index; ++i)
+      v.push_back(std::string("{\"ph\":\"X\",\"pid\":") + pid + ",\"tid\":" + std::to_string(i) + ",\"ts\":");
+  }
+  return v[static_cast<size_t>(index)];
+}
+
 void TraceWriter::slice(Track track, int index, int value, Time from, Time to) {
   if (!begin(to)) return;
-  put("{\"ph\":\"X\",\"pid\":");
-  put(track == Track::kThread ? kPidThreads : track == Track::kCore ? kPidCores : kPidGil);
-  put(",\"tid\":");
-  put_int(index);
-  put(",\"ts\":");
+  put(prefix(track, index));
   put_us(from.count());
   put(",\"dur\":");
   put_us((to - from).count());
   put(",\"name\":");
-  if (track == Track::kThread) {
-    put("\"");
-    put(kStyles[value].name);
-    put("\",\"cname\":\"");
-    put(kStyles[value].cname);
-    put("\"}");
-  } else {
-    put(names_[static_cast<size_t>(value)]);
-    put("}");
-  }
+  put(track == Track::kThread ? kStateNames[value] : std::string_view(names_[static_cast<size_t>(value)]));
+  put("}");
   end(to);
 }
 

@@ -64,6 +64,8 @@ private:
   void put_int(int64_t v);
   void put_us(int64_t ns);
   void drain();
+  /// The start of a slice event of a track, up to its "ts" value.
+  const std::string& prefix(Track track, int index);
   void write_metadata(const Scenario& sc);
 
   std::FILE* out_;
@@ -77,6 +79,7 @@ private:
   bool failed_ = false;
   Time cut_at_;
   std::vector<std::string> names_;  ///< each thread's name as a JSON string
+  std::vector<std::string> prefixes_[3];
 };
 
 }  // namespace gilsim
