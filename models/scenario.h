@@ -61,8 +61,11 @@ struct InterpreterConfig {
   int64_t check_interval = 100;         ///< py2: ticks between checks. Default: 100.
   Time switch_interval = Time::ms(5);   ///< py3: `sys.setswitchinterval`. Default: 5ms.
   int64_t check_every = 1;              ///< py3: ticks between eval-breaker checks. Default: 1.
-  double nogil_overhead = 0.0;          ///< nogil: extra single-thread cost ratio (filled by policy).
-  bool nogil_overhead_set = false;
+  bool check_every_set = false;         ///< py310 uses 3 unless the scenario says otherwise
+  double nogil_overhead = 0.075;        ///< nogil: extra cost of bytecode. Default: 0.075.
+  Time process_spawn = Time::ms(30);    ///< processes: start-up of one process. Default: 30ms.
+  int64_t ipc_bytes = 0;                ///< processes: bytes sent to each process. Default: 0.
+  Time ipc_per_byte = Time::ns(1);      ///< processes: cost of moving one byte. Default: 1ns.
 };
 
 /// One step of a thread's compiled program.

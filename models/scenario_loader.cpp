@@ -371,7 +371,8 @@ Scenario load_scenario(const json& doc, const std::string& file) {
   if (root.has("interpreter")) {
     const Node in = root.at("interpreter");
     in.expect_object("interpreter settings");
-    in.only_keys({"gil", "check_interval", "switch_interval", "check_every", "nogil_overhead"});
+    in.only_keys({"gil", "check_interval", "switch_interval", "check_every", "nogil_overhead", "process_spawn",
+                  "ipc_bytes", "ipc_per_byte"});
     if (in.has("gil")) {
       const Node g = in.at("gil");
       sc.interpreter.gil = g.str();
@@ -383,11 +384,14 @@ Scenario load_scenario(const json& doc, const std::string& file) {
       if (sc.interpreter.switch_interval < Time::us(1))
         in.at("switch_interval").fail("must be at least 1us (CPython keeps it in whole microseconds and rejects 0)");
     }
-    if (in.has("check_every")) sc.interpreter.check_every = in.at("check_every").integer(1, 1000000000);
-    if (in.has("nogil_overhead")) {
-      sc.interpreter.nogil_overhead = in.at("nogil_overhead").number(0.0, 10.0);
-      sc.interpreter.nogil_overhead_set = true;
+    if (in.has("check_every")) {
+      sc.interpreter.check_every = in.at("check_every").integer(1, 1000000000);
+      sc.interpreter.check_every_set = true;
     }
+    if (in.has("nogil_overhead")) sc.interpreter.nogil_overhead = in.at("nogil_overhead").number(0.0, 10.0);
+    if (in.has("process_spawn")) sc.interpreter.process_spawn = in.at("process_spawn").duration();
+    if (in.has("ipc_bytes")) sc.interpreter.ipc_bytes = in.at("ipc_bytes").integer(0, int64_t{1} << 40);
+    if (in.has("ipc_per_byte")) sc.interpreter.ipc_per_byte = in.at("ipc_per_byte").duration();
   }
 
   if (root.has("limits")) {

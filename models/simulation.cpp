@@ -60,7 +60,7 @@ RunResult simulate(const Scenario& sc, Observer* extra) {
   std::vector<std::string> names;
   std::vector<bool> daemon;
   for (const auto& t : sc.threads) {
-    plans.push_back(ThreadPlan{t.start, t.daemon, {Segment{t.program.get(), stable_hash(t.name)}}});
+    plans.push_back(ThreadPlan{t.start, t.daemon, {Segment{t.program.get(), stable_hash(t.name)}}, true});
     names.push_back(t.name);
     daemon.push_back(t.daemon);
   }
@@ -76,10 +76,10 @@ RunResult simulate_serial(const Scenario& sc) {
 
 Outcome run_outcome(const Scenario& sc, Observer* extra) {
   Outcome o;
-  o.scenario = &sc;
-  o.run = simulate(sc, extra);
+  o.scenario = sc;
+  o.run = simulate(o.scenario, extra);
   if (!o.run.complete) return o;
-  o.serial = simulate_serial(sc);
+  o.serial = simulate_serial(o.scenario);
   if (!o.serial.complete) {
     o.why_no_speedup = "the serial baseline did not finish within the scenario's limits";
   } else if (o.run.end == Time::zero()) {

@@ -9,6 +9,7 @@
 #include <boost/program_options.hpp>
 
 #include "models/scenario_loader.h"
+#include "models/simulation.h"
 
 namespace gilsim::cli {
 
@@ -52,5 +53,9 @@ const std::vector<Command>& commands();
 int cmd_run(const std::vector<std::string>& args);
 int cmd_validate(const std::vector<std::string>& args);
 int cmd_policies(const std::vector<std::string>& args);
+int cmd_compare(const std::vector<std::string>& args);
+
+/// The one-line reason a run stopped before its threads finished.
+std::string run_limit_message(const gilsim::Outcome& o);
 
 }  // namespace gilsim::cli
