@@ -7,6 +7,7 @@
 #include "models/simulation.h"
 #include "tools/gilsim/cli.h"
 #include "tools/gilsim/output.h"
+#include "tools/gilsim/run_outputs.h"
 
 namespace gilsim::cli {
 
@@ -33,6 +34,8 @@ int cmd_run(const std::vector<std::string>& args) {
       ("format", po::value(&format), "text (default), json, jsonl (one line) or csv (a row per thread)")
       ("output,o", po::value(&output), "write the report to FILE (atomically) instead of stdout");
   so.add_to(d);
+  RunOutputs pictures;
+  pictures.add_to(d);
   po::options_description all;
   all.add(d).add_options()("scenario", po::value(&scenario));
   po::positional_options_description pos;
@@ -45,12 +48,14 @@ int cmd_run(const std::vector<std::string>& args) {
   if (scenario.empty()) throw UsageError("run needs a scenario file");
   if (format != "text" && format != "json" && format != "jsonl" && format != "csv")
     throw UsageError("--format must be text, json, jsonl or csv, got \"" + format + "\"");
+  pictures.check();
   const Scenario sc = load_scenario_file(scenario, so.overrides());
-  const Outcome o = run_outcome(sc);
+  const Outcome o = run_outcome(sc, pictures.start(sc));
   if (!o.run.complete) {
     std::fprintf(stderr, "gilsim: error: %s: %s\n", scenario.c_str(), run_limit_message(o).c_str());
     return kExitLimit;
   }
+  pictures.finish(o);
   const Analysis a = analyse(o);
   std::string text;
   if (format == "json") text = report_json(o, a).dump(2) + "\n";
