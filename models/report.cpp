@@ -149,14 +149,17 @@ std::string report_text(const Outcome& o) {
   return s;
 }
 
+std::string report_csv_header() {
+  return "scenario,policy,seed,cores,makespan_ns,serial_ns,speedup,fingerprint,thread,daemon,finish_ns,cpu_ns,"
+         "gil_held_ns,gil_wait_ns,acquisitions,io_ops,failed_acquires,latency_mean_ns,latency_p50_ns,"
+         "latency_p90_ns,latency_p99_ns,latency_max_ns\n";
+}
+
 std::string report_csv(const Outcome& o, bool header) {
   const Scenario& sc = *o.scenario;
   const RunResult& r = o.run;
   std::string s;
-  if (header)
-    s += "scenario,policy,seed,cores,makespan_ns,serial_ns,speedup,fingerprint,thread,daemon,finish_ns,cpu_ns,"
-         "gil_held_ns,gil_wait_ns,acquisitions,io_ops,failed_acquires,latency_mean_ns,latency_p50_ns,"
-         "latency_p90_ns,latency_p99_ns,latency_max_ns\n";
+  if (header) s += report_csv_header();
   char speed[64] = "";
   if (o.speedup) std::snprintf(speed, sizeof speed, "%.6f", round6(*o.speedup));
   for (const auto& t : r.threads) {

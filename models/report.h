@@ -18,6 +18,8 @@ nlohmann::ordered_json report_json(const Outcome& o);
 std::string report_text(const Outcome& o);
 /// CSV: a header and one row per thread, with the run's columns repeated on each row.
 std::string report_csv(const Outcome& o, bool header = true);
+/// report_csv's header line (with its '\n').
+std::string report_csv_header();
 
 /// "1.234 ms"-style rendering of a nanosecond count for people.
 std::string human_time(int64_t ns);

@@ -36,6 +36,7 @@ po::variables_map parse(const std::vector<std::string>& args, const po::options_
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"run", "run SCENARIO        simulate a scenario and report (text, json or csv)", cmd_run},
+      {"sweep", "sweep SCENARIO      run a scenario over a design of parameter values (JSON Lines)", cmd_sweep},
       {"validate", "validate SCENARIO.. load and check scenarios, run nothing", cmd_validate},
       {"policies", "policies            list the GIL policies and their parameters", cmd_policies},
   };

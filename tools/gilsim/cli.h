@@ -10,6 +10,10 @@
 
 #include "models/scenario_loader.h"
 
+namespace gilsim {
+struct Outcome;
+}
+
 namespace gilsim::cli {
 
 namespace po = boost::program_options;
@@ -52,5 +56,9 @@ const std::vector<Command>& commands();
 int cmd_run(const std::vector<std::string>& args);
 int cmd_validate(const std::vector<std::string>& args);
 int cmd_policies(const std::vector<std::string>& args);
+int cmd_sweep(const std::vector<std::string>& args);
+
+/// The one-line reason a run stopped before its threads finished (event budget, horizon).
+std::string run_limit_message(const gilsim::Outcome& o);
 
 }  // namespace gilsim::cli
