@@ -415,7 +415,7 @@ Scenario load_scenario(const json& doc, const std::string& file) {
     if (base.name.empty()) t.at("name").fail("a thread name must not be empty");
     for (unsigned char c : base.name)
       if (c < 0x20 || c == '"' || c == '\\' || c == ',') t.at("name").fail("a thread name must not contain control characters, quotes, backslashes or commas");
-    const int64_t count = t.has("count") ? t.at("count").integer(1, kMaxCount) : 1;
+    const int64_t count = t.has("count") ? t.at("count").integer(0, kMaxCount) : 1;  // 0: left out (sweeps)
     if (t.has("start")) base.start = t.at("start").duration();
     if (t.has("daemon")) base.daemon = t.at("daemon").boolean();
     if (!t.has("program")) t.fail("missing \"program\"");
@@ -430,6 +430,7 @@ Scenario load_scenario(const json& doc, const std::string& file) {
       sc.threads.push_back(std::move(ts));
     }
   }
+  if (sc.threads.empty()) threads.fail("every thread has count 0: nothing to run");
   bool any_live = false;
   for (const auto& t : sc.threads) any_live = any_live || !t.daemon;
   if (!any_live) threads.fail("every thread is a daemon: the run would never end (mark one \"daemon\": false)");
