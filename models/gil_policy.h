@@ -48,8 +48,14 @@ class GilPolicy : public EventHandler {
 public:
   /// Called once before the run; `threads` is the number of simulated threads.
   virtual void attach(GilHost& host, int threads) = 0;
-  /// Whether threads need the GIL at all (false for nogil and for processes of one thread each).
+  /// Whether threads need the GIL at all (false for nogil and for processes of one thread each):
+  /// without one, threads never take, drop or check it.
   virtual bool uses_gil() const { return true; }
+  /// Extra cost of bytecode, in parts per million (free-threading's single-thread overhead).
+  virtual int64_t bytecode_overhead_ppm() const { return 0; }
+  /// CPU work a thread does before its program when it starts in a process of its own (spawn,
+  /// interpreter start-up, receiving its arguments). Not paid by the serial baseline.
+  virtual Time spawn_cost() const { return Time::zero(); }
   /// `t` wants the GIL. Calls host.acquired(t) then host.done(t) once it holds it.
   virtual void take(int t) = 0;
   /// `t` holds the GIL and gives it up. Calls host.released(t) and later host.done(t).

@@ -11,7 +11,8 @@ namespace gilsim {
 
 struct Py2Params {
   Time interval;               ///< check_interval x tick: bytecode time between checks
-  Time syscall = Time::us(1);  ///< futex_wake in sem_post (paid by the releaser), return from futex_wait
+  Time syscall = Time::ns(500);  ///< a bare futex call (sem_post with waiters), return from futex_wait
+  Time wake = Time::us(2);        ///< extra for the releaser when futex_wake wakes a sleeping thread
   Time gil_check = Time::ns(50);  ///< the uncontended release + re-acquire at a check
 };
 
@@ -41,7 +42,7 @@ private:
 
   void grab(int t);
   void slow_wait(int t);
-  bool futex_wake();
+  Time futex_wake();
 
   Py2Params p_;
   GilHost* host_ = nullptr;

@@ -103,8 +103,10 @@ void Py3Gil::do_drop(int t, bool may_wait) {
   last_holder_ = t;
   host_->released(t);
   w_[t].may_wait = may_wait;
-  if (signal_cond() && p_.syscall > Time::zero()) {
-    host_->burst(t, p_.syscall, kSignalled);  // the futex wake is paid by the signaller
+  // pthread_cond_signal makes no system call without waiters; with one, the signaller pays the
+  // futex wake of a sleeping thread.
+  if (signal_cond() && p_.syscall + p_.wake > Time::zero()) {
+    host_->burst(t, p_.syscall + p_.wake, kSignalled);
     return;
   }
   after_signal(t);

@@ -12,7 +12,8 @@ namespace gilsim {
 struct Py3Params {
   Time interval = Time::ms(5);  ///< sys.setswitchinterval
   Time check_quantum;           ///< bytecode time between eval-breaker checks (check_every x tick)
-  Time syscall = Time::us(1);   ///< futex wake (paid by the signaller) or return from a wait
+  Time syscall = Time::ns(500);  ///< a bare futex call; also the return from a wait
+  Time wake = Time::us(2);        ///< extra for the signaller when it wakes a sleeping waiter
 };
 
 class Py3Gil final : public GilPolicy {

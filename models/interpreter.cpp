@@ -16,6 +16,8 @@ Interpreter::Interpreter(Engine& engine, const MachineConfig& machine, uint64_t 
                          GilPolicy& policy, Observer& observer)
     : engine_(engine),
       tick_(machine.costs.tick),
+      gil_(policy.uses_gil()),
+      overhead_ppm_(policy.bytecode_overhead_ppm()),
       plans_(std::move(plans)),
       policy_(policy),
       obs_(observer),
@@ -46,9 +48,9 @@ void Interpreter::on_event(uint32_t kind, uint32_t arg) {
   th.step = kStepContinue;
   // A new thread takes the GIL before it runs any Python code (t_bootstrap ->
   // PyEval_AcquireThread); a thread back from I/O takes it again (Py_END_ALLOW_THREADS).
-  if (kind == kStart) th.must_take = true;
+  if (kind == kStart) th.must_take = gil_;
   set_act(t, Act::kNative);  // starting up, or returning from the blocking call: C code, no GIL
-  os_.wake(t, Time::zero());
+  os_.wake(t, kind == kStart && plans_[t].spawned ? policy_.spawn_cost() : Time::zero());
 }
 
 void Interpreter::on_burst_end(int t) {
@@ -60,12 +62,12 @@ void Interpreter::on_burst_end(int t) {
       proceed(t);
       return;
     case kStepBytecode:
-      policy_.executed(t, th.bc_burst);
+      if (gil_) policy_.executed(t, th.bc_burst);
       th.phase_left -= th.bc_burst;
       proceed(t);
       return;
     case kStepNativeGil:
-      policy_.executed(t, tick_);  // one long tick
+      if (gil_) policy_.executed(t, tick_);  // one long tick
       next_op(th);
       proceed(t);
       return;
@@ -88,8 +90,16 @@ void Interpreter::next_op(Thread& th) {
   th.phase_left = Time::zero();
 }
 
+Time Interpreter::scaled(Time bytecode) const {
+  if (overhead_ppm_ == 0) return bytecode;
+  const int64_t v = bytecode.count();
+  return Time::ns(v + (v / 1000000) * overhead_ppm_ + (v % 1000000) * overhead_ppm_ / 1000000);
+}
+
 void Interpreter::ask_take(int t) {
   Thread& th = th_[t];
+  const WantReason why = !th.had_gil ? WantReason::kStart : th.must_take ? WantReason::kReturn : WantReason::kResume;
+  obs_.on_gil_want(engine_.now(), t, why);
   set_act(t, Act::kWantGil);
   th.waiting = true;
   policy_.take(t);
@@ -104,7 +114,7 @@ void Interpreter::proceed(int t) {
       os_.run(t, Time::zero());
       break;
     }
-    if (th.must_take && !th.holds) {
+    if (th.must_take && !th.holds && gil_) {
       ask_take(t);
       if (th.waiting) break;
       continue;
@@ -113,6 +123,7 @@ void Interpreter::proceed(int t) {
     if (!th.phase_started) {
       th.phase_started = true;
       if (op.kind <= Op::Kind::kNativeGil) th.phase_left = op.dur.draw(th.rng, tick_);
+      if (op.kind == Op::Kind::kCpu) th.phase_left = scaled(th.phase_left);
     }
     switch (op.kind) {
       case Op::Kind::kCpu: {
@@ -120,12 +131,12 @@ void Interpreter::proceed(int t) {
           next_op(th);
           continue;
         }
-        if (!th.holds) {
+        if (!th.holds && gil_) {
           ask_take(t);
           if (th.waiting) goto out;
           continue;
         }
-        const Time budget = policy_.budget(t);
+        const Time budget = gil_ ? policy_.budget(t) : Time::max();
         if (budget == Time::zero()) {  // the eval loop's check point
           th.waiting = true;
           policy_.check(t);
@@ -139,7 +150,7 @@ void Interpreter::proceed(int t) {
         goto out;
       }
       case Op::Kind::kNativeGil:
-        if (!th.holds) {
+        if (!th.holds && gil_) {
           ask_take(t);
           if (th.waiting) goto out;
           continue;
@@ -150,7 +161,7 @@ void Interpreter::proceed(int t) {
         goto out;
       case Op::Kind::kIo:
       case Op::Kind::kNative:
-        if (th.holds) {  // Py_BEGIN_ALLOW_THREADS
+        if (th.holds && gil_) {  // Py_BEGIN_ALLOW_THREADS
           th.waiting = true;
           policy_.drop(t, DropReason::kVoluntary);
           if (th.waiting) goto out;
@@ -207,7 +218,7 @@ void Interpreter::proceed(int t) {
           th.phase_started = false;
           continue;
         }
-        if (th.holds) {
+        if (th.holds && gil_) {
           th.waiting = true;
           policy_.drop(t, DropReason::kExit);
           if (th.waiting) goto out;
@@ -254,6 +265,7 @@ void Interpreter::done(int t) {
 void Interpreter::acquired(int t) {
   Thread& th = th_[t];
   th.holds = true;
+  th.had_gil = true;
   th.must_take = false;
   obs_.on_gil(engine_.now(), 0, t);  // first, so the metrics see the wait that ends here
   set_act(t, Act::kHoldGil);
@@ -266,6 +278,7 @@ void Interpreter::released(int t) {
   // for I/O or C code runs on without it.
   const Op& op = th.prog[th.pc];
   const bool wants_back = op.kind == Op::Kind::kCpu || op.kind == Op::Kind::kNativeGil;
+  if (wants_back) obs_.on_gil_want(engine_.now(), t, WantReason::kResume);
   set_act(t, wants_back ? Act::kWantGil : Act::kNative);
   obs_.on_gil(engine_.now(), 0, -1);
 }

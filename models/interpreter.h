@@ -26,6 +26,7 @@ struct ThreadPlan {
   Time start;
   bool daemon = false;
   std::vector<Segment> segments;
+  bool spawned = false;  ///< started as a process of its own: pays the policy's spawn_cost()
 };
 
 class Interpreter final : public OsClient, public GilHost, public EventHandler {
@@ -83,6 +84,7 @@ private:
     bool must_take = false;  ///< back from I/O or C code: take the GIL before anything else
     bool waiting = false;    ///< a policy call is under way for this thread
     bool stepping = false;   ///< inside proceed(): done() must not recurse
+    bool had_gil = false;    ///< has held the GIL once (a later take after I/O is a return)
     TimerId io_timer = 0;
     TimerId start_timer = 0;
   };
@@ -93,9 +95,12 @@ private:
   void refresh(int t);
   void finish(int t);
   void ask_take(int t);
+  Time scaled(Time bytecode) const;
 
   Engine& engine_;
   Time tick_;
+  bool gil_;            ///< the policy has a GIL (else take, drop and check are skipped)
+  int64_t overhead_ppm_;
   std::vector<ThreadPlan> plans_;
   GilPolicy& policy_;
   Observer& obs_;

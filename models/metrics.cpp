@@ -10,6 +10,29 @@ void Metrics::on_thread_state(Time now, int t, ThreadState s) {
   m.since = now;
 }
 
+void Metrics::on_gil_want(Time, int t, WantReason r) {
+  ThreadMetrics& m = th_[t];
+  m.reason = r;
+  m.blocker = holder_ == t ? -1 : holder_;
+}
+
+void Metrics::blame(ThreadMetrics& m, int holder, Time waited) {
+  if (holder < 0 || waited == Time::zero()) return;
+  Blocker* smallest = &m.blockers[0];
+  for (Blocker& b : m.blockers) {
+    if (b.thread == holder) {
+      b.waited += waited;
+      return;
+    }
+    if (b.thread < 0) {
+      b = {holder, waited};
+      return;
+    }
+    if (b.waited < smallest->waited) smallest = &b;
+  }
+  *smallest = {holder, smallest->waited + waited};
+}
+
 void Metrics::on_gil(Time now, int, int holder) {
   if (holder_ >= 0) {
     ThreadMetrics& old = th_[holder_];
@@ -28,7 +51,10 @@ void Metrics::on_gil(Time now, int, int holder) {
   // The wait began when the thread started wanting the GIL; a thread that gets it at once waited 0.
   const Time waited = m.state == ThreadState::kWaitingGil ? now - m.wait_since : Time::zero();
   m.latency.record(waited.count());
+  if (m.reason == WantReason::kReturn) m.return_latency.record(waited.count());
   if (waited > m.longest_wait) m.longest_wait = waited;
+  blame(m, m.blocker, waited);
+  m.blocker = -1;
 }
 
 void Metrics::on_gil_event(Time, GilEvent e, int t) {

@@ -90,6 +90,12 @@ private:
   };
 
   bool idle(const Core& c) const { return c.current < 0 && c.queue.empty() && c.incoming == 0; }
+  /// Keeps the idle-core bitmap in step with core `c` (call after changing it).
+  void update_idle(int c) {
+    const uint64_t bit = uint64_t{1} << (c & 63);
+    if (idle(cores_[c])) idle_bits_[c >> 6] |= bit;
+    else idle_bits_[c >> 6] &= ~bit;
+  }
   int64_t current_vruntime(const Core& c) const;
   void update_min_vruntime(Core& c);
   void enqueue(int core, int t);
@@ -112,6 +118,8 @@ private:
   std::vector<Thread> threads_;
   std::vector<Core> cores_;
   int in_callback_ = -1;  ///< the core whose thread is in on_burst_end
+  std::vector<uint64_t> idle_bits_;  ///< bit c set: core c is idle (for placement in O(cores/64))
+  size_t queued_ = 0;               ///< threads waiting in all run queues (0: nothing to steal)
 };
 
 }  // namespace gilsim

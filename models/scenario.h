@@ -3,6 +3,7 @@
 /// scenario_loader.h; the simulation reads only these structs.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,9 +18,12 @@ struct Costs {
   /// One tick: one pass through the eval loop's check point (Python 2's `_Py_Ticker`
   /// decrement). Default: 25ns.
   Time tick = Time::ns(25);
-  /// CPU time of a futex system call that wakes a thread or starts a wait (paid by the caller).
-  /// Default: 1us.
-  Time syscall = Time::us(1);
+  /// CPU time of a bare futex system call (entry and exit, nobody to wake), paid by the caller;
+  /// also what a woken thread spends returning from its wait. Default: 500ns.
+  Time syscall = Time::ns(500);
+  /// What a waker pays on top of `syscall` when the call wakes a thread that sleeps (scheduler
+  /// enqueue, inter-processor interrupt). Default: 2us.
+  Time wake = Time::us(2);
   /// Core time to switch from one thread to another. Default: 3us.
   Time context_switch = Time::us(3);
   /// From a wake-up until the woken thread runs on an idle core (IPI, idle exit). Drawn per wake.
@@ -57,8 +61,11 @@ struct InterpreterConfig {
   int64_t check_interval = 100;         ///< py2: ticks between checks. Default: 100.
   Time switch_interval = Time::ms(5);   ///< py3: `sys.setswitchinterval`. Default: 5ms.
   int64_t check_every = 1;              ///< py3: ticks between eval-breaker checks. Default: 1.
-  double nogil_overhead = 0.0;          ///< nogil: extra single-thread cost ratio (filled by policy).
-  bool nogil_overhead_set = false;
+  bool check_every_set = false;         ///< py310 uses 3 unless the scenario says otherwise
+  double nogil_overhead = 0.075;        ///< nogil: extra cost of bytecode. Default: 0.075.
+  Time process_spawn = Time::ms(30);    ///< processes: start-up of one process. Default: 30ms.
+  int64_t ipc_bytes = 0;                ///< processes: bytes sent to each process. Default: 0.
+  Time ipc_per_byte = Time::ns(1);      ///< processes: cost of moving one byte. Default: 1ns.
 };
 
 /// One step of a thread's compiled program.
@@ -77,7 +84,8 @@ struct ThreadSpec {
   std::string name;          ///< Unique; replicas are `name#0`, `name#1`, ...
   bool daemon = false;       ///< Default: false. Daemon threads do not keep the run alive.
   Time start = Time::zero(); ///< Default: 0.
-  std::vector<Op> program;   ///< Ends with kEnd.
+  /// Ends with kEnd. Replicas of one thread (`count`) share it.
+  std::shared_ptr<const std::vector<Op>> program;
   bool forever = false;      ///< The program contains a `loop: "forever"`.
 };
 

@@ -144,9 +144,10 @@ private:
 
 void load_costs(const Node& n, Costs& c) {
   n.expect_object("machine costs");
-  n.only_keys({"tick", "syscall", "context_switch", "wakeup_latency", "gil_check"});
+  n.only_keys({"tick", "syscall", "wake", "context_switch", "wakeup_latency", "gil_check"});
   if (n.has("tick")) c.tick = n.at("tick").duration();
   if (n.has("syscall")) c.syscall = n.at("syscall").duration();
+  if (n.has("wake")) c.wake = n.at("wake").duration();
   if (n.has("context_switch")) c.context_switch = n.at("context_switch").duration();
   if (n.has("wakeup_latency")) c.wakeup_latency = n.at("wakeup_latency").duration_spec(false);
   if (n.has("gil_check")) c.gil_check = n.at("gil_check").duration();
@@ -370,7 +371,8 @@ Scenario load_scenario(const json& doc, const std::string& file) {
   if (root.has("interpreter")) {
     const Node in = root.at("interpreter");
     in.expect_object("interpreter settings");
-    in.only_keys({"gil", "check_interval", "switch_interval", "check_every", "nogil_overhead"});
+    in.only_keys({"gil", "check_interval", "switch_interval", "check_every", "nogil_overhead", "process_spawn",
+                  "ipc_bytes", "ipc_per_byte"});
     if (in.has("gil")) {
       const Node g = in.at("gil");
       sc.interpreter.gil = g.str();
@@ -382,11 +384,14 @@ Scenario load_scenario(const json& doc, const std::string& file) {
       if (sc.interpreter.switch_interval < Time::us(1))
         in.at("switch_interval").fail("must be at least 1us (CPython keeps it in whole microseconds and rejects 0)");
     }
-    if (in.has("check_every")) sc.interpreter.check_every = in.at("check_every").integer(1, 1000000000);
-    if (in.has("nogil_overhead")) {
-      sc.interpreter.nogil_overhead = in.at("nogil_overhead").number(0.0, 10.0);
-      sc.interpreter.nogil_overhead_set = true;
+    if (in.has("check_every")) {
+      sc.interpreter.check_every = in.at("check_every").integer(1, 1000000000);
+      sc.interpreter.check_every_set = true;
     }
+    if (in.has("nogil_overhead")) sc.interpreter.nogil_overhead = in.at("nogil_overhead").number(0.0, 10.0);
+    if (in.has("process_spawn")) sc.interpreter.process_spawn = in.at("process_spawn").duration();
+    if (in.has("ipc_bytes")) sc.interpreter.ipc_bytes = in.at("ipc_bytes").integer(0, int64_t{1} << 40);
+    if (in.has("ipc_per_byte")) sc.interpreter.ipc_per_byte = in.at("ipc_per_byte").duration();
   }
 
   if (root.has("limits")) {
@@ -419,8 +424,11 @@ Scenario load_scenario(const json& doc, const std::string& file) {
     if (t.has("start")) base.start = t.at("start").duration();
     if (t.has("daemon")) base.daemon = t.at("daemon").boolean();
     if (!t.has("program")) t.fail("missing \"program\"");
-    compile_phases(t.at("program"), base.program, 0, base.forever);
-    base.program.push_back(Op{});  // kEnd
+    auto program = std::make_shared<std::vector<Op>>();
+    compile_phases(t.at("program"), *program, 0, base.forever);
+    program->push_back(Op{});  // kEnd
+    program->shrink_to_fit();
+    base.program = std::move(program);
     total += static_cast<size_t>(count);
     if (total > static_cast<size_t>(kMaxCount)) t.fail("more than " + std::to_string(kMaxCount) + " threads in all");
     for (int64_t k = 0; k < count; ++k) {

@@ -17,6 +17,9 @@ RunResult execute(const Scenario& sc, std::vector<ThreadPlan> plans, const std::
   const int n = static_cast<int>(plans.size());
 
   Engine engine;
+  // Each core has 2 timers; each thread 3 (start, I/O, wake-up) and one per-thread policy timer.
+  const size_t timers = 2 * static_cast<size_t>(sc.machine.cores) + 4 * static_cast<size_t>(n) + 8;
+  engine.reserve(timers, 256);
   Metrics metrics(n);
   ObserverList observers;
   observers.add(&metrics);
@@ -25,6 +28,7 @@ RunResult execute(const Scenario& sc, std::vector<ThreadPlan> plans, const std::
   ix.start();
 
   RunResult r;
+  r.threads.reserve(static_cast<size_t>(n));
   r.status = engine.run(RunLimits{sc.limits.max_events, sc.limits.horizon});
   r.complete = ix.live() == 0;
   r.end = engine.now();
@@ -38,7 +42,7 @@ RunResult execute(const Scenario& sc, std::vector<ThreadPlan> plans, const std::
     tr.finished = ix.finished(t);
     tr.finish = ix.finish_time(t);
     tr.cpu = ix.os().oncore_time(t);
-    tr.m = metrics.thread(t);
+    tr.m = metrics.take_thread(t);
     r.threads.push_back(std::move(tr));
   }
   for (int c = 0; c < ix.os().cores(); ++c) {
@@ -56,7 +60,7 @@ RunResult simulate(const Scenario& sc, Observer* extra) {
   std::vector<std::string> names;
   std::vector<bool> daemon;
   for (const auto& t : sc.threads) {
-    plans.push_back(ThreadPlan{t.start, t.daemon, {Segment{&t.program, stable_hash(t.name)}}});
+    plans.push_back(ThreadPlan{t.start, t.daemon, {Segment{t.program.get(), stable_hash(t.name)}}, true});
     names.push_back(t.name);
     daemon.push_back(t.daemon);
   }
@@ -66,16 +70,16 @@ RunResult simulate(const Scenario& sc, Observer* extra) {
 RunResult simulate_serial(const Scenario& sc) {
   ThreadPlan one{Time::zero(), false, {}};
   for (const auto& t : sc.threads)
-    if (!t.daemon) one.segments.push_back(Segment{&t.program, stable_hash(t.name)});
+    if (!t.daemon) one.segments.push_back(Segment{t.program.get(), stable_hash(t.name)});
   return execute(sc, {one}, {"serial"}, {false}, nullptr);
 }
 
 Outcome run_outcome(const Scenario& sc, Observer* extra) {
   Outcome o;
-  o.scenario = &sc;
-  o.run = simulate(sc, extra);
+  o.scenario = sc;
+  o.run = simulate(o.scenario, extra);
   if (!o.run.complete) return o;
-  o.serial = simulate_serial(sc);
+  o.serial = simulate_serial(o.scenario);
   if (!o.serial.complete) {
     o.why_no_speedup = "the serial baseline did not finish within the scenario's limits";
   } else if (o.run.end == Time::zero()) {

@@ -40,7 +40,7 @@ TEST_CASE("loader: count replicates threads as name#i, loops compile with jumps"
   REQUIRE(sc.threads.size() == 3);
   CHECK(sc.threads[2].name == "w#2");
   CHECK(sc.threads[1].start == Time::ms(2));
-  const auto& p = sc.threads[0].program;
+  const auto& p = *sc.threads[0].program;
   REQUIRE(p.size() == 5);  // begin, io, cpu, end-loop, end
   CHECK(p[0].kind == Op::Kind::kLoopBegin);
   CHECK(p[0].count == 4);

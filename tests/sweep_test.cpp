@@ -4,6 +4,7 @@
 #include <set>
 #include <thread>
 
+#include "models/analysis.h"
 #include "models/input_error.h"
 #include "models/report.h"
 #include "models/simulation.h"
@@ -151,7 +152,8 @@ TEST_CASE("sweep: simulations on parallel threads give the same bytes as one aft
   auto report = [&](uint64_t seed) {
     Scenario sc = test::scenario(text);
     sc.seed = seed;
-    return report_json(run_outcome(sc)).dump();
+    const Outcome o = run_outcome(sc);
+    return report_json(o, analyse(o)).dump();
   };
   std::vector<std::string> serial, parallel(4);
   for (uint64_t s = 0; s < 4; ++s) serial.push_back(report(s));

@@ -12,6 +12,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "models/analysis.h"
 #include "models/gil_registry.h"
 #include "models/report.h"
 #include "models/simulation.h"
@@ -59,13 +60,14 @@ public:
     const Scenario sc = scenario(r.point, r.replication);
     const Outcome o = run_outcome(sc);
     limit = !o.run.complete;
-    if (csv_) return csv_rows(r, o);
+    const Analysis a = analyse(o, !limit);
+    if (csv_) return csv_rows(r, o, a);
     ordered_json rec;
     rec["point"] = plan_.point_id(r.point);
     rec["replication"] = r.replication;
     rec["values"] = plan_.points[r.point].values_json();
     if (limit) rec["limit"] = run_limit_message(o);
-    const ordered_json rep = report_json(o);
+    const ordered_json rep = report_json(o, a);
     for (auto it = rep.begin(); it != rep.end(); ++it) rec[it.key()] = it.value();
     return rec.dump() + "\n";
   }
@@ -95,7 +97,7 @@ private:
     q.push_back('"');
     return q;
   }
-  std::string csv_rows(const Run& r, const Outcome& o) const {
+  std::string csv_rows(const Run& r, const Outcome& o, const Analysis& a) const {
     std::string prefix = plan_.point_id(r.point) + "," + std::to_string(r.replication);
     const Point& p = plan_.points[r.point];
     for (const auto& c : columns_) {
@@ -104,7 +106,7 @@ private:
         if (path == c) v = val.is_string() ? val.get<std::string>() : val.dump();
       prefix.append(",").append(csv_field(v));
     }
-    const std::string rows = report_csv(o, false);
+    const std::string rows = report_csv(o, a, false);
     std::string out;
     size_t pos = 0;
     while (pos < rows.size()) {
