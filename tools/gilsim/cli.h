@@ -9,6 +9,7 @@
 #include <boost/program_options.hpp>
 
 #include "models/scenario_loader.h"
+#include "models/simulation.h"
 
 namespace gilsim {
 struct Outcome;
@@ -56,6 +57,7 @@ const std::vector<Command>& commands();
 int cmd_run(const std::vector<std::string>& args);
 int cmd_validate(const std::vector<std::string>& args);
 int cmd_policies(const std::vector<std::string>& args);
+int cmd_compare(const std::vector<std::string>& args);
 int cmd_sweep(const std::vector<std::string>& args);
 
 /// The one-line reason a run stopped before its threads finished (event budget, horizon).
