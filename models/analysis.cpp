@@ -24,6 +24,13 @@ double mean_s(const DurationSpec& d, Time tick) {
     case DurationSpec::Kind::kUniform: return (static_cast<double>(d.a) + static_cast<double>(d.b)) / 2e9;
     case DurationSpec::Kind::kExp: return static_cast<double>(d.a) / 1e9;
     case DurationSpec::Kind::kNormal: return d.a > 0 ? static_cast<double>(d.a) / 1e9 : 0.0;
+    case DurationSpec::Kind::kQuantiles: {  // the mean of the piecewise-linear inverse CDF
+      double m = 0;
+      const auto& q = *d.table;
+      for (size_t i = 1; i < q.size(); ++i)
+        m += (q[i].percent - q[i - 1].percent) / 100 * (static_cast<double>(q[i].ns) + static_cast<double>(q[i - 1].ns)) / 2;
+      return m / 1e9;
+    }
   }
   return 0.0;
 }
@@ -99,6 +106,9 @@ Analysis analyse(const Outcome& o, bool alone) {
         Scenario solo = sc;
         solo.threads = {spec};
         solo.threads[0].start = Time::zero();
+        solo.threads[0].process = 0;
+        solo.threads[0].spawn = Time::zero();
+        solo.interpreters = 1;
         const RunResult rr = simulate(solo);
         it = alone_runs.emplace(spec.program.get(), std::make_pair(rr.complete ? rr.end : Time::zero(), rr.threads[0].m.io_ops)).first;
       }

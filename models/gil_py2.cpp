@@ -58,16 +58,17 @@ void Py2Gil::grab(int t) {
 // core), plus the wake-up when a thread sleeps in the futex queue.
 Time Py2Gil::futex_wake() {
   if (nwaiters_ == 0) return Time::zero();
-  if (head_ < 0) return p_.syscall;
+  if (head_ < 0) return draw(p_.syscall);
   {
     const int q = head_;
     head_ = w_[q].next;
     if (head_ < 0) tail_ = -1;
     w_[q].next = -1;
     w_[q].queued = false;
-    host_->wake(q, p_.syscall, kWoken);
+    host_->wake(q, draw(p_.syscall), kWoken);
   }
-  return p_.syscall + p_.wake;
+  const Time call = draw(p_.syscall);
+  return call + draw(p_.wake);
 }
 
 // Py_BEGIN_ALLOW_THREADS or thread exit: PyThread_release_lock.
@@ -91,7 +92,8 @@ void Py2Gil::check(int t) {
   ticker_ = p_.interval;
   locked_ = false;
   if (nwaiters_ > 0) host_->note(GilEvent::kCheck, t);
-  host_->burst(t, p_.gil_check + futex_wake(), kCheckPosted);
+  const Time check_cost = draw(p_.gil_check);
+  host_->burst(t, check_cost + futex_wake(), kCheckPosted);
 }
 
 void Py2Gil::step(int t, uint8_t code) {

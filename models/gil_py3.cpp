@@ -38,7 +38,7 @@ void Py3Gil::on_event(uint32_t, uint32_t arg) {
   const int t = static_cast<int>(arg);
   cond_remove(t);
   w_[t].timed_out = true;
-  host_->wake(t, p_.syscall, kCondWoken);
+  host_->wake(t, draw(p_.syscall), kCondWoken);
 }
 
 void Py3Gil::step(int t, uint8_t code) {
@@ -84,7 +84,7 @@ void Py3Gil::ready(int t) {
   if (switch_waiter_ >= 0) {
     const int s = switch_waiter_;
     switch_waiter_ = -1;
-    host_->wake(s, p_.syscall, kSwitchWoken);
+    host_->wake(s, draw(p_.syscall), kSwitchWoken);
   }
   drop_request_ = false;
   host_->acquired(t);
@@ -105,9 +105,13 @@ void Py3Gil::do_drop(int t, bool may_wait) {
   w_[t].may_wait = may_wait;
   // pthread_cond_signal makes no system call without waiters; with one, the signaller pays the
   // futex wake of a sleeping thread.
-  if (signal_cond() && p_.syscall + p_.wake > Time::zero()) {
-    host_->burst(t, p_.syscall + p_.wake, kSignalled);
-    return;
+  if (signal_cond()) {
+    const Time call = draw(p_.syscall);
+    const Time cost = call + draw(p_.wake);
+    if (cost > Time::zero()) {
+      host_->burst(t, cost, kSignalled);
+      return;
+    }
   }
   after_signal(t);
 }
@@ -146,7 +150,7 @@ bool Py3Gil::signal_cond() {
   cond_remove(q);
   host_->engine().cancel(w_[q].timer);
   w_[q].timed_out = false;
-  host_->wake(q, p_.syscall, kCondWoken);
+  host_->wake(q, draw(p_.syscall), kCondWoken);
   return true;
 }
 

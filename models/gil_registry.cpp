@@ -19,6 +19,7 @@ std::unique_ptr<GilPolicy> make_py2(const Scenario& sc) {
   p.syscall = c.syscall;
   p.wake = c.wake;
   p.gil_check = c.gil_check;
+  p.seed = sc.seed;
   return std::make_unique<Py2Gil>(p);
 }
 
@@ -30,6 +31,7 @@ std::unique_ptr<GilPolicy> make_py3_with(const Scenario& sc, int64_t check_every
   p.check_quantum = sc.machine.costs.tick * check_every;
   p.syscall = sc.machine.costs.syscall;
   p.wake = sc.machine.costs.wake;
+  p.seed = sc.seed;
   return std::make_unique<Py3Gil>(p);
 }
 

@@ -26,13 +26,15 @@ struct ThreadPlan {
   Time start;
   bool daemon = false;
   std::vector<Segment> segments;
-  bool spawned = false;  ///< started as a process of its own: pays the policy's spawn_cost()
+  int interp = 0;  ///< the interpreter (process) it runs in: each has its own GIL policy
+  Time spawn;      ///< CPU work before its program: starting the process it runs in
 };
 
 class Interpreter final : public OsClient, public GilHost, public EventHandler {
 public:
+  /// `policies[i]` is the GIL of interpreter i; ThreadPlan::interp picks one per thread.
   Interpreter(Engine& engine, const MachineConfig& machine, uint64_t seed, std::vector<ThreadPlan> plans,
-              GilPolicy& policy, Observer& observer);
+              std::vector<GilPolicy*> policies, Observer& observer);
 
   /// Schedules the thread starts; run the engine afterwards.
   void start();
@@ -101,8 +103,9 @@ private:
   Time tick_;
   bool gil_;            ///< the policy has a GIL (else take, drop and check are skipped)
   int64_t overhead_ppm_;
+  GilPolicy& policy(int t) { return *policies_[static_cast<size_t>(plans_[static_cast<size_t>(t)].interp)]; }
   std::vector<ThreadPlan> plans_;
-  GilPolicy& policy_;
+  std::vector<GilPolicy*> policies_;
   Observer& obs_;
   OsScheduler os_;
   std::vector<Thread> th_;

@@ -51,12 +51,15 @@ struct GilMetrics {
 
 class Metrics final : public Observer {
 public:
-  explicit Metrics(int threads) : th_(static_cast<size_t>(threads)) {}
+  Metrics(int threads, int interpreters = 1)
+      : th_(static_cast<size_t>(threads)), holder_(static_cast<size_t>(interpreters), -1), last_holder_(holder_) {}
   void on_thread_state(Time now, int t, ThreadState s) override;
   void on_gil(Time now, int interp, int holder) override;
   void on_gil_event(Time now, GilEvent e, int t) override;
   void on_io(Time, int t) override { ++th_[t].io_ops; }
   void on_gil_want(Time, int t, WantReason r) override;
+  /// Tells which interpreter each thread runs in (all 0 unless set).
+  void set_interpreters(std::vector<int> interp_of) { interp_of_ = std::move(interp_of); }
   /// Closes the open intervals at the end of the run.
   void finish(Time now);
 
@@ -67,10 +70,12 @@ public:
 
 private:
   void blame(ThreadMetrics& m, int holder, Time waited);
+  int interp_of(int t) const { return interp_of_.empty() ? 0 : interp_of_[static_cast<size_t>(t)]; }
+  std::vector<int> interp_of_;
   std::vector<ThreadMetrics> th_;
   GilMetrics gil_;
-  int holder_ = -1;
-  int last_holder_ = -1;
+  std::vector<int> holder_;       ///< per interpreter
+  std::vector<int> last_holder_;  ///< per interpreter
 };
 
 }  // namespace gilsim

@@ -19,19 +19,20 @@ struct Costs {
   /// decrement). Default: 25ns.
   Time tick = Time::ns(25);
   /// CPU time of a bare futex system call (entry and exit, nobody to wake), paid by the caller;
-  /// also what a woken thread spends returning from its wait. Default: 500ns.
-  Time syscall = Time::ns(500);
+  /// also what a woken thread spends returning from its wait. Drawn per call from the GIL
+  /// policy's stream when a distribution. Default: 500ns.
+  DurationSpec syscall = DurationSpec::fixed(Time::ns(500));
   /// What a waker pays on top of `syscall` when the call wakes a thread that sleeps (scheduler
-  /// enqueue, inter-processor interrupt). Default: 2us.
-  Time wake = Time::us(2);
+  /// enqueue, inter-processor interrupt). Drawn per call. Default: 2us.
+  DurationSpec wake = DurationSpec::fixed(Time::us(2));
   /// Core time to switch from one thread to another. Default: 3us.
   Time context_switch = Time::us(3);
   /// From a wake-up until the woken thread runs on an idle core (IPI, idle exit). Drawn per wake.
   /// Default: uniform(20us, 60us).
   DurationSpec wakeup_latency = DurationSpec::uniform(Time::us(20), Time::us(60));
   /// Python 2: the release and immediate re-acquire of the lock at a check with no waiter
-  /// (sem_post + sem_wait fast path). Default: 50ns.
-  Time gil_check = Time::ns(50);
+  /// (sem_post + sem_wait fast path). Drawn per check. Default: 50ns.
+  DurationSpec gil_check = DurationSpec::fixed(Time::ns(50));
 };
 
 /// The OS scheduler: a per-core CFS-like queue (virtual runtime, time slice, wake-up preemption).
@@ -87,6 +88,8 @@ struct ThreadSpec {
   /// Ends with kEnd. Replicas of one thread (`count`) share it.
   std::shared_ptr<const std::vector<Op>> program;
   bool forever = false;      ///< The program contains a `loop: "forever"`.
+  int process = 0;           ///< The interpreter it runs in: 0 is the main process.
+  Time spawn;                ///< CPU work at its start: starting its process (first thread of one).
 };
 
 struct Limits {
@@ -101,7 +104,8 @@ struct Scenario {
   uint64_t seed = 1;  ///< Default: 1.
   MachineConfig machine;
   InterpreterConfig interpreter;
-  std::vector<ThreadSpec> threads;  ///< After `count` replication.
+  std::vector<ThreadSpec> threads;  ///< After `count` replication, processes' threads included.
+  int interpreters = 1;             ///< The main one plus one per process of the `processes` block.
   Limits limits;
 };
 

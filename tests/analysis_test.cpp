@@ -121,3 +121,25 @@ TEST_CASE("py310: the drop request is honoured at the next back edge (every 3 ti
   CHECK(rec.times_of(GilEvent::kDropRequest).front() == Time::ns(6000500));
   CHECK(rec.holds.front().to == Time::us(6003));
 }
+
+TEST_CASE("processes block: each process has its own GIL; threads within one share it") {
+  // System: two processes, each with two CPU threads of 100ms, 4 cores, zero costs, process
+  // start-up 10ms (paid on a core by each process's first thread; its other threads start when
+  // it is up). Expectation: inside a process the GIL serialises 200ms of work after the 10ms
+  // start-up; the processes run in parallel: makespan 210ms, serial 400ms, and GIL holds never
+  // overlap within a process while they do across processes.
+  json doc = zero(4, "py3");
+  doc["interpreter"]["process_spawn"] = "10ms";
+  doc["processes"] = {{{"name", "p"}, {"count", 2}, {"threads", {{{"name", "t"}, {"count", 2}, {"program", {{{"cpu", "100ms"}}}}}}}}};
+  const Scenario sc = load_scenario(doc, "t.json");
+  REQUIRE(sc.threads.size() == 4);
+  CHECK(sc.threads[0].name == "p#0/t#0");
+  CHECK(sc.threads[3].name == "p#1/t#1");
+  CHECK(sc.interpreters == 3);
+  CHECK(sc.threads[0].spawn == Time::ms(10));
+  CHECK(sc.threads[1].start == Time::ms(10));
+  const Outcome o = run_outcome(sc);
+  CHECK(o.run.end == Time::ms(210));
+  CHECK(o.serial.end == Time::ms(400));
+  CHECK(o.run.gil.held == Time::ms(400));  // summed over the two processes' GILs
+}

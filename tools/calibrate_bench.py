@@ -8,14 +8,15 @@ tools/calibrate drives this file; every benchmark feeds one gilsim cost:
                ticks between two check-interval expiries            -> documentation of `tick`
   gil_check    Python 2 only: countdown with sys.setcheckinterval(1) vs a huge interval, GIL
                created, one thread; extra ns per expiry             -> costs.gil_check
-  futex        waker-side CPU cost of FUTEX_WAKE of a blocked thread minus a bare ctypes
-               call (ctypes + libc syscall(2), Linux)                -> costs.syscall
+  futex        waker-side CPU cost of FUTEX_WAKE with nobody to wake, and of one that wakes a
+               blocked process, minus a bare ctypes call (ctypes + libc syscall(2), Linux);
+               medians and per-call quantile tables                 -> costs.syscall, costs.wake
   pingpong     round trip of a 1-byte pipe ping-pong between two threads (run pinned to ONE
                core by the caller) and the same write+read pair done by one thread
                                                                     -> costs.context_switch
   wakeup       one-way lock hand-off latency between two threads on two cores: stamp, release
-               a threading.Lock the other thread is blocked on, stamp on return
-                                                                    -> costs.wakeup_latency
+               a threading.Lock the other thread is blocked on, stamp on return; per-hand-off
+               quantile table                                        -> costs.wakeup_latency
   slice        one CPU-bound process, run twice side by side pinned to one core by the caller;
                lengths of uninterrupted runs in its own clock stream -> scheduler.timeslice
 """
@@ -63,6 +64,15 @@ def pct(values, p):
     lo = int(k)
     hi = min(lo + 1, len(v) - 1)
     return v[lo] + (v[hi] - v[lo]) * (k - lo)
+
+
+# Percent points of the per-call distributions written as gilsim "quantiles" tables.
+QPOINTS = (0, 1, 5, 10, 25, 50, 75, 90, 95, 99, 100)
+
+
+def quantile_table(values, minus=0.0):
+    """[[percent, ns], ...] of the samples (seconds), each minus `minus` seconds, floored at 0."""
+    return [[p, max(0.0, (pct(values, p) - minus) * 1e9)] for p in QPOINTS]
 
 
 def emit(d):
@@ -196,9 +206,14 @@ def bench_futex(size):
     os.waitpid(pid, 0)
     del word, stop, addr, other
     b = pct(bare, 50)
+    nw = pct(nowake, 50)
     emit({"wake_with_waiter_ns": (pct(wake, 50) - b) * 1e9 if wake else None,
-          "wake_no_waiter_ns": (pct(nowake, 50) - b) * 1e9,
-          "ctypes_call_ns": b * 1e9, "samples": len(wake)})
+          "wake_no_waiter_ns": (nw - b) * 1e9,
+          "ctypes_call_ns": b * 1e9, "samples": len(wake),
+          # per call: the bare system call (minus the median ctypes call), and what waking a
+          # sleeper adds to it (minus the median call with nobody to wake)
+          "q_no_waiter": quantile_table(nowake, b),
+          "q_wake_extra": quantile_table(wake, nw) if wake else None})
 
 
 def bench_pingpong(size):
@@ -259,7 +274,8 @@ def bench_wakeup(size):
         clock()
     clk = (clock() - t0) / 1000
     emit({"clock_ns": clk * 1e9, "p10_ns": pct(lat, 10) * 1e9, "p50_ns": pct(lat, 50) * 1e9,
-          "p90_ns": pct(lat, 90) * 1e9, "p99_ns": pct(lat, 99) * 1e9, "samples": len(lat)})
+          "p90_ns": pct(lat, 90) * 1e9, "p99_ns": pct(lat, 99) * 1e9, "samples": len(lat),
+          "q": quantile_table(lat, clk)})
 
 
 def bench_slice(size):
