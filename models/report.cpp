@@ -223,15 +223,18 @@ std::string report_text(const Outcome& o, const Analysis& a) {
   return s;
 }
 
+std::string report_csv_header() {
+  return "scenario,policy,seed,cores,makespan_ns,serial_ns,speedup,fingerprint,thread,daemon,finish_ns,cpu_ns,"
+         "gil_held_ns,gil_wait_ns,acquisitions,io_ops,failed_acquires,latency_mean_ns,latency_p50_ns,"
+         "latency_p90_ns,latency_p99_ns,latency_max_ns,return_p50_ns,return_p99_ns,wait_share,longest_wait_ns,starved,"
+         "io_ops_per_s,alone_io_ops_per_s,slowdown\n";
+}
+
 std::string report_csv(const Outcome& o, const Analysis& a, bool header) {
   const Scenario& sc = o.scenario;
   const RunResult& r = o.run;
   std::string s;
-  if (header)
-    s += "scenario,policy,seed,cores,makespan_ns,serial_ns,speedup,fingerprint,thread,daemon,finish_ns,cpu_ns,"
-         "gil_held_ns,gil_wait_ns,acquisitions,io_ops,failed_acquires,latency_mean_ns,latency_p50_ns,"
-         "latency_p90_ns,latency_p99_ns,latency_max_ns,return_p50_ns,return_p99_ns,wait_share,longest_wait_ns,starved,"
-         "io_ops_per_s,alone_io_ops_per_s,slowdown\n";
+  if (header) s += report_csv_header();
   char speed[64] = "";
   if (o.speedup) std::snprintf(speed, sizeof speed, "%.6f", round6(*o.speedup));
   auto num = [](const std::optional<double>& v) {

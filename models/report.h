@@ -21,6 +21,8 @@ std::string report_text(const Outcome& o, const Analysis& a);
 std::string report_csv(const Outcome& o, const Analysis& a, bool header = true);
 /// "12,345"-style rendering of a rate for people.
 std::string human_rate(double per_s);
+/// report_csv's header line (with its '\n').
+std::string report_csv_header();
 
 /// "1.234 ms"-style rendering of a nanosecond count for people.
 std::string human_time(int64_t ns);

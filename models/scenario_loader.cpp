@@ -444,7 +444,7 @@ Scenario load_scenario(const json& doc, const std::string& file) {
       for (unsigned char c : base.name)
         if (c < 0x20 || c == '"' || c == '\\' || c == ',' || c == '/')
           t.at("name").fail("a thread name must not contain control characters, quotes, backslashes, commas or slashes");
-      const int64_t count = t.has("count") ? t.at("count").integer(1, kMaxCount) : 1;
+      const int64_t count = t.has("count") ? t.at("count").integer(0, kMaxCount) : 1;  // 0: left out (sweeps)
       if (t.has("start")) base.start = t.at("start").duration();
       base.start += offset;
       if (t.has("daemon")) base.daemon = t.at("daemon").boolean();
@@ -466,6 +466,9 @@ Scenario load_scenario(const json& doc, const std::string& file) {
     }
     // The process's first thread does the start-up work; its other threads start once it is up.
     if (process > 0) {
+      bool any = false;
+      for (const ThreadSpec& ts : sc.threads) any = any || ts.process == process;
+      if (!any) threads.fail("every thread of the process has count 0: nothing to run");
       for (ThreadSpec& ts : sc.threads)
         if (ts.process == process) ts.start += spawn;
       for (ThreadSpec& ts : sc.threads)
@@ -504,6 +507,8 @@ Scenario load_scenario(const json& doc, const std::string& file) {
       }
     }
   }
+  if (sc.threads.empty())
+    root.at(root.has("threads") ? "threads" : "processes").fail("every thread has count 0: nothing to run");
   bool any_live = false;
   for (const auto& t : sc.threads) any_live = any_live || !t.daemon;
   if (!any_live)

@@ -116,3 +116,13 @@ TEST_CASE("loader: --set overrides values, creating missing object keys") {
   CHECK_THROWS_WITH(apply_override(doc, parse_override("threads.5.count=1"), "f.json"), Catch::Contains("out of range"));
   CHECK_THROWS_WITH(parse_override("novalue"), Catch::Contains("expected PATH=VALUE"));
 }
+
+TEST_CASE("loader: count 0 leaves a thread out, so a sweep can vary a thread's count from zero") {
+  // System: a daemon CPU thread with count 0 next to one I/O thread. Expectation: one thread, "io".
+  const Scenario sc = test::scenario(R"({"threads":[{"name":"cpu","daemon":true,"count":0,"program":[{"cpu":"1ms"}]},
+    {"name":"io","program":[{"io":"1ms"}]}]})");
+  REQUIRE(sc.threads.size() == 1);
+  CHECK(sc.threads[0].name == "io");
+  CHECK_THROWS_WITH(test::scenario(R"({"threads":[{"name":"w","count":0,"program":[{"cpu":"1ms"}]}]})"),
+                    Catch::Contains("every thread has count 0: nothing to run"));
+}

@@ -11,6 +11,10 @@
 #include "models/scenario_loader.h"
 #include "models/simulation.h"
 
+namespace gilsim {
+struct Outcome;
+}
+
 namespace gilsim::cli {
 
 namespace po = boost::program_options;
@@ -54,8 +58,9 @@ int cmd_run(const std::vector<std::string>& args);
 int cmd_validate(const std::vector<std::string>& args);
 int cmd_policies(const std::vector<std::string>& args);
 int cmd_compare(const std::vector<std::string>& args);
+int cmd_sweep(const std::vector<std::string>& args);
 
-/// The one-line reason a run stopped before its threads finished.
+/// The one-line reason a run stopped before its threads finished (event budget, horizon).
 std::string run_limit_message(const gilsim::Outcome& o);
 
 }  // namespace gilsim::cli
