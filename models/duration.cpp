@@ -1,6 +1,7 @@
 #include "models/duration.h"
 
 #include <cmath>
+#include <cstdio>
 
 namespace gilsim {
 
@@ -8,6 +9,44 @@ static int64_t clamp_round(double v) {
   if (!(v > 0.0)) return 0;  // also maps NaN to 0
   if (v >= static_cast<double>(kMaxDurationNs)) return kMaxDurationNs;
   return std::llround(v);
+}
+
+std::string check_quantiles(const std::vector<QuantilePoint>& points) {
+  if (points.size() < 2) return "a quantile table needs at least two points, [0, low] and [100, high]";
+  if (points.front().percent != 0.0) return "the first point must be at percent 0";
+  if (points.back().percent != 100.0) return "the last point must be at percent 100";
+  for (size_t i = 1; i < points.size(); ++i) {
+    if (!(points[i].percent > points[i - 1].percent))
+      return "percents must increase (point " + std::to_string(i) + ")";
+    if (points[i].ns < points[i - 1].ns) return "values must not decrease (point " + std::to_string(i) + ")";
+  }
+  return "";
+}
+
+double DurationSpec::inverse_cdf(const std::vector<QuantilePoint>& pts, double percent) {
+  size_t i = 1;
+  while (i + 1 < pts.size() && pts[i].percent < percent) ++i;
+  const QuantilePoint& lo = pts[i - 1];
+  const QuantilePoint& hi = pts[i];
+  const double f = (percent - lo.percent) / (hi.percent - lo.percent);
+  const double clamped = f < 0.0 ? 0.0 : (f > 1.0 ? 1.0 : f);
+  return static_cast<double>(lo.ns) + clamped * static_cast<double>(hi.ns - lo.ns);
+}
+
+DurationSpec DurationSpec::quantiles(std::vector<QuantilePoint> points) {
+  DurationSpec d;
+  d.kind = Kind::kQuantiles;
+  d.a = clamp_round(inverse_cdf(points, 50.0));
+  d.table = std::make_shared<const std::vector<QuantilePoint>>(std::move(points));
+  return d;
+}
+
+Time DurationSpec::typical(Time tick) const {
+  switch (kind) {
+    case Kind::kTicks: return Time::ns(a * tick.count());
+    case Kind::kUniform: return Time::ns(a + (b - a) / 2);
+    default: return Time::ns(a);
+  }
 }
 
 Time DurationSpec::draw(Rng& rng, Time tick) const {
@@ -18,6 +57,7 @@ Time DurationSpec::draw(Rng& rng, Time tick) const {
     case Kind::kExp: return Time::ns(clamp_round(rng.exponential(static_cast<double>(a))));
     case Kind::kNormal:
       return Time::ns(clamp_round(rng.normal(static_cast<double>(a), static_cast<double>(b))));
+    case Kind::kQuantiles: return Time::ns(clamp_round(inverse_cdf(*table, 100.0 * rng.uniform01())));
   }
   return Time::zero();
 }
@@ -29,6 +69,15 @@ std::string DurationSpec::str() const {
     case Kind::kUniform: return "uniform(" + format_duration(a) + ", " + format_duration(b) + ")";
     case Kind::kExp: return "exp(" + format_duration(a) + ")";
     case Kind::kNormal: return "normal(" + format_duration(a) + ", " + format_duration(b) + ")";
+    case Kind::kQuantiles: {
+      std::string s = "quantiles(";
+      for (size_t i = 0; i < table->size(); ++i) {
+        char pct[32];
+        std::snprintf(pct, sizeof pct, "%g", (*table)[i].percent);
+        s += (i ? ", p" : "p") + std::string(pct) + " " + format_duration((*table)[i].ns);
+      }
+      return s + ")";
+    }
   }
   return "?";
 }

@@ -21,8 +21,10 @@ public:
   virtual void burst(int t, Time work, uint8_t code) = 0;
   /// The thread sleeps (leaves its core); once woken and back on a core, step(t, code) runs.
   virtual void sleep(int t, uint8_t code) = 0;
-  /// Wakes a sleeping thread; back on a core it spends `work`, then step(t, code) runs.
-  virtual void wake(int t, Time work, uint8_t code) = 0;
+  /// Wakes a sleeping thread; back on a core it spends `work`, then step(t, code) runs. `waker`
+  /// is the thread making the call (-1: a kernel timer). Returns true when the woken thread goes
+  /// to another core than the waker's, which costs the waker an inter-processor interrupt.
+  virtual bool wake(int t, Time work, uint8_t code, int waker = -1) = 0;
   /// The policy has finished the take, drop or check it was asked for; the thread goes on.
   virtual void done(int t) = 0;
   /// The GIL is now held by `t` (the caller, on its core).
@@ -48,8 +50,14 @@ class GilPolicy : public EventHandler {
 public:
   /// Called once before the run; `threads` is the number of simulated threads.
   virtual void attach(GilHost& host, int threads) = 0;
-  /// Whether threads need the GIL at all (false for nogil and for processes of one thread each).
+  /// Whether threads need the GIL at all (false for nogil and for processes of one thread each):
+  /// without one, threads never take, drop or check it.
   virtual bool uses_gil() const { return true; }
+  /// Extra cost of bytecode, in parts per million (free-threading's single-thread overhead).
+  virtual int64_t bytecode_overhead_ppm() const { return 0; }
+  /// CPU work a thread does before its program when it starts in a process of its own (spawn,
+  /// interpreter start-up, receiving its arguments). Not paid by the serial baseline.
+  virtual Time spawn_cost() const { return Time::zero(); }
   /// `t` wants the GIL. Calls host.acquired(t) then host.done(t) once it holds it.
   virtual void take(int t) = 0;
   /// `t` holds the GIL and gives it up. Calls host.released(t) and later host.done(t).

@@ -53,19 +53,23 @@ void Py2Gil::grab(int t) {
   host_->acquired(t);
 }
 
-// sem_post(): value += 1, then futex_wake(1) if nwaiters != 0. Returns whether a wake system call
-// is made (the releaser pays it).
-bool Py2Gil::futex_wake() {
-  if (nwaiters_ == 0) return false;
-  if (head_ >= 0) {
+// sem_post(): value += 1, then futex_wake(1) if nwaiters != 0. Returns what the releaser pays: a
+// bare system call when every counted waiter is already awake (woken earlier, not yet back on a
+// core), plus the wake-up when a thread sleeps in the futex queue and goes to an idle core that
+// is another core than the releaser's, which must be interrupted (an IPI).
+Time Py2Gil::futex_wake(int waker) {
+  if (nwaiters_ == 0) return Time::zero();
+  if (head_ < 0) return draw(p_.syscall);
+  {
     const int q = head_;
     head_ = w_[q].next;
     if (head_ < 0) tail_ = -1;
     w_[q].next = -1;
     w_[q].queued = false;
-    host_->wake(q, p_.syscall, kWoken);
+    const bool ipi = host_->wake(q, draw(p_.syscall), kWoken, waker);
+    const Time call = draw(p_.syscall);
+    return ipi ? call + draw(p_.wake) : call;
   }
-  return true;
 }
 
 // Py_BEGIN_ALLOW_THREADS or thread exit: PyThread_release_lock.
@@ -73,8 +77,9 @@ void Py2Gil::drop(int t, DropReason) {
   locked_ = false;
   announced_ = -1;
   host_->released(t);
-  if (futex_wake()) {
-    host_->burst(t, p_.syscall, kPosted);
+  const Time cost = futex_wake(t);
+  if (cost > Time::zero()) {
+    host_->burst(t, cost, kPosted);
     return;
   }
   host_->done(t);
@@ -87,12 +92,9 @@ void Py2Gil::drop(int t, DropReason) {
 void Py2Gil::check(int t) {
   ticker_ = p_.interval;
   locked_ = false;
-  Time window = p_.gil_check;
-  if (futex_wake()) {
-    host_->note(GilEvent::kCheck, t);
-    window += p_.syscall;
-  }
-  host_->burst(t, window, kCheckPosted);
+  if (nwaiters_ > 0) host_->note(GilEvent::kCheck, t);
+  const Time check_cost = draw(p_.gil_check);
+  host_->burst(t, check_cost + futex_wake(t), kCheckPosted);
 }
 
 void Py2Gil::step(int t, uint8_t code) {

@@ -5,19 +5,26 @@
 
 #include <vector>
 
+#include "models/duration.h"
 #include "models/gil_policy.h"
+#include "sim/rng.h"
 
 namespace gilsim {
 
 struct Py2Params {
-  Time interval;               ///< check_interval x tick: bytecode time between checks
-  Time syscall = Time::us(1);  ///< futex_wake in sem_post (paid by the releaser), return from futex_wait
-  Time gil_check = Time::ns(50);  ///< the uncontended release + re-acquire at a check
+  Time interval;  ///< check_interval x tick: bytecode time between checks
+  /// A bare futex call (sem_post with waiters), the return from futex_wait. Drawn per call.
+  DurationSpec syscall = DurationSpec::fixed(Time::ns(500));
+  /// Extra for the releaser when futex_wake wakes a sleeping thread. Drawn per call.
+  DurationSpec wake = DurationSpec::fixed(Time::us(2));
+  /// The uncontended release + re-acquire at a check. Drawn per check.
+  DurationSpec gil_check = DurationSpec::fixed(Time::ns(50));
+  uint64_t seed = 1;  ///< the policy draws from Rng::stream(seed, stable_hash("gil"))
 };
 
 class Py2Gil final : public GilPolicy {
 public:
-  explicit Py2Gil(const Py2Params& p) : p_(p), ticker_(p.interval) {}
+  explicit Py2Gil(const Py2Params& p) : p_(p), rng_(Rng::stream(p.seed, stable_hash("gil"))), ticker_(p.interval) {}
   void attach(GilHost& host, int threads) override;
   void take(int t) override;
   void drop(int t, DropReason why) override;
@@ -42,9 +49,11 @@ private:
 
   void grab(int t);
   void slow_wait(int t);
-  bool futex_wake();
+  Time futex_wake(int waker);
+  Time draw(const DurationSpec& d) { return d.draw(rng_, Time::zero()); }
 
   Py2Params p_;
+  Rng rng_;
   GilHost* host_ = nullptr;
   std::vector<Waiter> w_;
   int head_ = -1, tail_ = -1;  ///< futex wait queue, FIFO

@@ -38,7 +38,7 @@ void Py3Gil::on_event(uint32_t, uint32_t arg) {
   const int t = static_cast<int>(arg);
   cond_remove(t);
   w_[t].timed_out = true;
-  host_->wake(t, p_.syscall, kCondWoken);
+  host_->wake(t, draw(p_.syscall), kCondWoken);
 }
 
 void Py3Gil::step(int t, uint8_t code) {
@@ -84,7 +84,7 @@ void Py3Gil::ready(int t) {
   if (switch_waiter_ >= 0) {
     const int s = switch_waiter_;
     switch_waiter_ = -1;
-    host_->wake(s, p_.syscall, kSwitchWoken);
+    host_->wake(s, draw(p_.syscall), kSwitchWoken);
   }
   drop_request_ = false;
   host_->acquired(t);
@@ -103,9 +103,15 @@ void Py3Gil::do_drop(int t, bool may_wait) {
   last_holder_ = t;
   host_->released(t);
   w_[t].may_wait = may_wait;
-  if (signal_cond() && p_.syscall > Time::zero()) {
-    host_->burst(t, p_.syscall, kSignalled);  // the futex wake is paid by the signaller
-    return;
+  // pthread_cond_signal makes no system call without waiters; with one, the signaller pays the
+  // futex wake of a sleeping thread.
+  if (signal_cond(t)) {
+    const Time call = draw(p_.syscall);
+    const Time cost = signal_ipi_ ? call + draw(p_.wake) : call;  // another core must be interrupted
+    if (cost > Time::zero()) {
+      host_->burst(t, cost, kSignalled);
+      return;
+    }
   }
   after_signal(t);
 }
@@ -138,13 +144,13 @@ Time Py3Gil::budget(int t) const {
   return r == 0 ? Time::zero() : Time::ns(q - r);
 }
 
-bool Py3Gil::signal_cond() {
+bool Py3Gil::signal_cond(int signaller) {
   if (head_ < 0) return false;
   const int q = head_;
   cond_remove(q);
   host_->engine().cancel(w_[q].timer);
   w_[q].timed_out = false;
-  host_->wake(q, p_.syscall, kCondWoken);
+  signal_ipi_ = host_->wake(q, draw(p_.syscall), kCondWoken, signaller);
   return true;
 }
 

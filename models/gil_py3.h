@@ -5,19 +5,25 @@
 
 #include <vector>
 
+#include "models/duration.h"
 #include "models/gil_policy.h"
+#include "sim/rng.h"
 
 namespace gilsim {
 
 struct Py3Params {
   Time interval = Time::ms(5);  ///< sys.setswitchinterval
   Time check_quantum;           ///< bytecode time between eval-breaker checks (check_every x tick)
-  Time syscall = Time::us(1);   ///< futex wake (paid by the signaller) or return from a wait
+  /// A bare futex call; also the return from a wait. Drawn per call.
+  DurationSpec syscall = DurationSpec::fixed(Time::ns(500));
+  /// Extra for the signaller when it wakes a sleeping waiter. Drawn per call.
+  DurationSpec wake = DurationSpec::fixed(Time::us(2));
+  uint64_t seed = 1;  ///< the policy draws from Rng::stream(seed, stable_hash("gil"))
 };
 
 class Py3Gil final : public GilPolicy {
 public:
-  explicit Py3Gil(const Py3Params& p) : p_(p) {}
+  explicit Py3Gil(const Py3Params& p) : p_(p), rng_(Rng::stream(p.seed, stable_hash("gil"))) {}
   void attach(GilHost& host, int threads) override;
   void take(int t) override;
   void drop(int t, DropReason why) override;
@@ -47,12 +53,14 @@ private:
   void ready(int t);
   void do_drop(int t, bool may_wait);
   void after_signal(int t);
-  bool signal_cond();
+  bool signal_cond(int signaller);
   void cond_push(int t);
   void cond_remove(int t);
   void request_drop();
+  Time draw(const DurationSpec& d) { return d.draw(rng_, Time::zero()); }
 
   Py3Params p_;
+  Rng rng_;
   GilHost* host_ = nullptr;
   std::vector<Waiter> w_;
   int head_ = -1, tail_ = -1;  ///< FIFO of threads waiting on gil->cond
@@ -62,6 +70,7 @@ private:
   uint64_t switch_number_ = 0;
   bool drop_request_ = false;
   int switch_waiter_ = -1;     ///< the forced dropper waiting on switch_cond
+  bool signal_ipi_ = false;    ///< the last signal woke a thread onto an idle core
 };
 
 }  // namespace gilsim

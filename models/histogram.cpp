@@ -24,7 +24,9 @@ int64_t LatencyHistogram::bucket_high(int b) { return b < kSub ? b + 1 : bucket_
 void LatencyHistogram::record(int64_t v) {
   if (v < 0) v = 0;
   const int b = bucket_of(v);
-  if (counts_.empty()) {
+  if (b < kSub) {
+    ++small_[b];
+  } else if (counts_.empty()) {
     first_ = b;
     counts_.assign(1, 0);
   } else if (b < first_) {
@@ -33,7 +35,7 @@ void LatencyHistogram::record(int64_t v) {
   } else if (b >= first_ + static_cast<int>(counts_.size())) {
     counts_.resize(static_cast<size_t>(b - first_ + 1), 0);
   }
-  ++counts_[static_cast<size_t>(b - first_)];
+  if (b >= kSub) ++counts_[static_cast<size_t>(b - first_)];
   if (count_ == 0 || v < min_) min_ = v;
   if (count_ == 0 || v > max_) max_ = v;
   ++count_;
@@ -46,6 +48,10 @@ int64_t LatencyHistogram::percentile(int pct) const {
   uint64_t rank = (count_ * static_cast<uint64_t>(pct) + 99) / 100;
   if (rank == 0) rank = 1;
   uint64_t seen = 0;
+  for (int b = 0; b < kSub; ++b) {
+    seen += small_[b];
+    if (seen >= rank) return b < min_ ? min_ : (b > max_ ? max_ : b);
+  }
   for (size_t i = 0; i < counts_.size(); ++i) {
     seen += counts_[i];
     if (seen >= rank) {

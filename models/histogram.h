@@ -27,7 +27,8 @@ private:
   static int bucket_of(int64_t v);
   static int64_t bucket_low(int b);
   static int64_t bucket_high(int b);  ///< exclusive
-  std::vector<uint32_t> counts_;      ///< buckets [first_, first_ + counts_.size())
+  uint32_t small_[kSub] = {};         ///< values 0..7, one bucket each (uncontended takes are 0)
+  std::vector<uint32_t> counts_;      ///< buckets [first_, first_ + counts_.size()), all >= kSub
   int first_ = 0;
   uint64_t count_ = 0;
   __extension__ __int128 sum_ = 0;  ///< cannot overflow: 2^53 ns values, 2^64 of them

@@ -13,11 +13,13 @@ constexpr int kMaxStepsPerEvent = 4096;
 }  // namespace
 
 Interpreter::Interpreter(Engine& engine, const MachineConfig& machine, uint64_t seed, std::vector<ThreadPlan> plans,
-                         GilPolicy& policy, Observer& observer)
+                         std::vector<GilPolicy*> policies, Observer& observer)
     : engine_(engine),
       tick_(machine.costs.tick),
+      gil_(policies.front()->uses_gil()),
+      overhead_ppm_(policies.front()->bytecode_overhead_ppm()),
       plans_(std::move(plans)),
-      policy_(policy),
+      policies_(std::move(policies)),
       obs_(observer),
       os_(engine, machine, seed, static_cast<int>(plans_.size()), *this, observer),
       th_(plans_.size()),
@@ -26,7 +28,7 @@ Interpreter::Interpreter(Engine& engine, const MachineConfig& machine, uint64_t 
     th_[t].io_timer = engine_.make_timer(this, kIoDone, static_cast<uint32_t>(t), prio::kTimer);
     th_[t].start_timer = engine_.make_timer(this, kStart, static_cast<uint32_t>(t), prio::kStart);
   }
-  policy_.attach(*this, static_cast<int>(th_.size()));
+  for (GilPolicy* p : policies_) p->attach(*this, static_cast<int>(th_.size()));
 }
 
 void Interpreter::start() {
@@ -46,9 +48,9 @@ void Interpreter::on_event(uint32_t kind, uint32_t arg) {
   th.step = kStepContinue;
   // A new thread takes the GIL before it runs any Python code (t_bootstrap ->
   // PyEval_AcquireThread); a thread back from I/O takes it again (Py_END_ALLOW_THREADS).
-  if (kind == kStart) th.must_take = true;
+  if (kind == kStart) th.must_take = gil_;
   set_act(t, Act::kNative);  // starting up, or returning from the blocking call: C code, no GIL
-  os_.wake(t, Time::zero());
+  (void)os_.wake(t, kind == kStart ? plans_[t].spawn : Time::zero());
 }
 
 void Interpreter::on_burst_end(int t) {
@@ -60,12 +62,12 @@ void Interpreter::on_burst_end(int t) {
       proceed(t);
       return;
     case kStepBytecode:
-      policy_.executed(t, th.bc_burst);
+      if (gil_) policy(t).executed(t, th.bc_burst);
       th.phase_left -= th.bc_burst;
       proceed(t);
       return;
     case kStepNativeGil:
-      policy_.executed(t, tick_);  // one long tick
+      if (gil_) policy(t).executed(t, tick_);  // one long tick
       next_op(th);
       proceed(t);
       return;
@@ -75,7 +77,7 @@ void Interpreter::on_burst_end(int t) {
       proceed(t);
       return;
     default:
-      policy_.step(t, s);
+      policy(t).step(t, s);
       return;
   }
 }
@@ -88,11 +90,19 @@ void Interpreter::next_op(Thread& th) {
   th.phase_left = Time::zero();
 }
 
+Time Interpreter::scaled(Time bytecode) const {
+  if (overhead_ppm_ == 0) return bytecode;
+  const int64_t v = bytecode.count();
+  return Time::ns(v + (v / 1000000) * overhead_ppm_ + (v % 1000000) * overhead_ppm_ / 1000000);
+}
+
 void Interpreter::ask_take(int t) {
   Thread& th = th_[t];
+  const WantReason why = !th.had_gil ? WantReason::kStart : th.must_take ? WantReason::kReturn : WantReason::kResume;
+  obs_.on_gil_want(engine_.now(), t, why);
   set_act(t, Act::kWantGil);
   th.waiting = true;
-  policy_.take(t);
+  policy(t).take(t);
 }
 
 void Interpreter::proceed(int t) {
@@ -104,7 +114,7 @@ void Interpreter::proceed(int t) {
       os_.run(t, Time::zero());
       break;
     }
-    if (th.must_take && !th.holds) {
+    if (th.must_take && !th.holds && gil_) {
       ask_take(t);
       if (th.waiting) break;
       continue;
@@ -113,6 +123,7 @@ void Interpreter::proceed(int t) {
     if (!th.phase_started) {
       th.phase_started = true;
       if (op.kind <= Op::Kind::kNativeGil) th.phase_left = op.dur.draw(th.rng, tick_);
+      if (op.kind == Op::Kind::kCpu) th.phase_left = scaled(th.phase_left);
     }
     switch (op.kind) {
       case Op::Kind::kCpu: {
@@ -120,15 +131,15 @@ void Interpreter::proceed(int t) {
           next_op(th);
           continue;
         }
-        if (!th.holds) {
+        if (!th.holds && gil_) {
           ask_take(t);
           if (th.waiting) goto out;
           continue;
         }
-        const Time budget = policy_.budget(t);
+        const Time budget = gil_ ? policy(t).budget(t) : Time::max();
         if (budget == Time::zero()) {  // the eval loop's check point
           th.waiting = true;
-          policy_.check(t);
+          policy(t).check(t);
           if (th.waiting) goto out;
           continue;
         }
@@ -139,7 +150,7 @@ void Interpreter::proceed(int t) {
         goto out;
       }
       case Op::Kind::kNativeGil:
-        if (!th.holds) {
+        if (!th.holds && gil_) {
           ask_take(t);
           if (th.waiting) goto out;
           continue;
@@ -150,9 +161,9 @@ void Interpreter::proceed(int t) {
         goto out;
       case Op::Kind::kIo:
       case Op::Kind::kNative:
-        if (th.holds) {  // Py_BEGIN_ALLOW_THREADS
+        if (th.holds && gil_) {  // Py_BEGIN_ALLOW_THREADS
           th.waiting = true;
-          policy_.drop(t, DropReason::kVoluntary);
+          policy(t).drop(t, DropReason::kVoluntary);
           if (th.waiting) goto out;
           continue;
         }
@@ -207,9 +218,9 @@ void Interpreter::proceed(int t) {
           th.phase_started = false;
           continue;
         }
-        if (th.holds) {
+        if (th.holds && gil_) {
           th.waiting = true;
-          policy_.drop(t, DropReason::kExit);
+          policy(t).drop(t, DropReason::kExit);
           if (th.waiting) goto out;
           continue;
         }
@@ -240,9 +251,9 @@ void Interpreter::sleep(int t, uint8_t code) {
   os_.sleep(t);
 }
 
-void Interpreter::wake(int t, Time work, uint8_t code) {
+bool Interpreter::wake(int t, Time work, uint8_t code, int waker) {
   th_[t].step = code;
-  os_.wake(t, work);
+  return os_.wake(t, work, waker);
 }
 
 void Interpreter::done(int t) {
@@ -254,8 +265,9 @@ void Interpreter::done(int t) {
 void Interpreter::acquired(int t) {
   Thread& th = th_[t];
   th.holds = true;
+  th.had_gil = true;
   th.must_take = false;
-  obs_.on_gil(engine_.now(), 0, t);  // first, so the metrics see the wait that ends here
+  obs_.on_gil(engine_.now(), plans_[t].interp, t);  // first, so the metrics see the wait that ends here
   set_act(t, Act::kHoldGil);
 }
 
@@ -266,17 +278,18 @@ void Interpreter::released(int t) {
   // for I/O or C code runs on without it.
   const Op& op = th.prog[th.pc];
   const bool wants_back = op.kind == Op::Kind::kCpu || op.kind == Op::Kind::kNativeGil;
+  if (wants_back) obs_.on_gil_want(engine_.now(), t, WantReason::kResume);
   set_act(t, wants_back ? Act::kWantGil : Act::kNative);
-  obs_.on_gil(engine_.now(), 0, -1);
+  obs_.on_gil(engine_.now(), plans_[t].interp, -1);
 }
 
 void Interpreter::budget_changed(int t) {
   Thread& th = th_[t];
   if (th.step != kStepBytecode) return;  // not running bytecode: it will ask for the budget
   const Time ran = os_.burst_elapsed(t);
-  policy_.executed(t, ran);
+  policy(t).executed(t, ran);
   th.phase_left -= ran;
-  th.bc_burst = min(th.phase_left, policy_.budget(t));
+  th.bc_burst = min(th.phase_left, policy(t).budget(t));
   os_.set_burst_left(t, th.bc_burst);
 }
 

@@ -26,12 +26,15 @@ struct ThreadPlan {
   Time start;
   bool daemon = false;
   std::vector<Segment> segments;
+  int interp = 0;  ///< the interpreter (process) it runs in: each has its own GIL policy
+  Time spawn;      ///< CPU work before its program: starting the process it runs in
 };
 
 class Interpreter final : public OsClient, public GilHost, public EventHandler {
 public:
+  /// `policies[i]` is the GIL of interpreter i; ThreadPlan::interp picks one per thread.
   Interpreter(Engine& engine, const MachineConfig& machine, uint64_t seed, std::vector<ThreadPlan> plans,
-              GilPolicy& policy, Observer& observer);
+              std::vector<GilPolicy*> policies, Observer& observer);
 
   /// Schedules the thread starts; run the engine afterwards.
   void start();
@@ -44,6 +47,8 @@ public:
   /// Whether `t` holds the GIL as the interpreter knows it, and the state it last reported.
   bool holds(int t) const { return th_[t].holds; }
   ThreadState state(int t) const { return th_[t].shown; }
+  /// The interpreter (process) thread `t` runs in.
+  int interp(int t) const { return plans_[static_cast<size_t>(t)].interp; }
 
   // OsClient
   void on_burst_end(int t) override;
@@ -52,7 +57,7 @@ public:
   Engine& engine() override { return engine_; }
   void burst(int t, Time work, uint8_t code) override;
   void sleep(int t, uint8_t code) override;
-  void wake(int t, Time work, uint8_t code) override;
+  bool wake(int t, Time work, uint8_t code, int waker = -1) override;
   void done(int t) override;
   void acquired(int t) override;
   void released(int t) override;
@@ -86,6 +91,7 @@ private:
     bool must_take = false;  ///< back from I/O or C code: take the GIL before anything else
     bool waiting = false;    ///< a policy call is under way for this thread
     bool stepping = false;   ///< inside proceed(): done() must not recurse
+    bool had_gil = false;    ///< has held the GIL once (a later take after I/O is a return)
     TimerId io_timer = 0;
     TimerId start_timer = 0;
   };
@@ -96,11 +102,15 @@ private:
   void refresh(int t);
   void finish(int t);
   void ask_take(int t);
+  Time scaled(Time bytecode) const;
 
   Engine& engine_;
   Time tick_;
+  bool gil_;            ///< the policy has a GIL (else take, drop and check are skipped)
+  int64_t overhead_ppm_;
+  GilPolicy& policy(int t) { return *policies_[static_cast<size_t>(plans_[static_cast<size_t>(t)].interp)]; }
   std::vector<ThreadPlan> plans_;
-  GilPolicy& policy_;
+  std::vector<GilPolicy*> policies_;
   Observer& obs_;
   OsScheduler os_;
   std::vector<Thread> th_;

@@ -4,6 +4,7 @@
 
 #include "models/gil_py2.h"
 #include "models/gil_py3.h"
+#include "models/gil_policy.h"
 #include "models/interpreter.h"
 #include "models/metrics.h"
 
@@ -39,6 +40,17 @@ constexpr auto kLegal = [] {
   return t;
 }();
 
+/// kLegalNoGil: with a policy without a GIL (nogil, one-thread processes) threads run bytecode
+/// (kRunningGil) without taking anything, so they also move between bytecode and C code, I/O
+/// and their end directly.
+constexpr auto kLegalNoGil = [] {
+  auto t = kLegal;
+  t[idx(S::kRunningNative)][idx(S::kRunningGil)] = true;
+  t[idx(S::kRunningGil)][idx(S::kIo)] = true;
+  t[idx(S::kRunningGil)][idx(S::kFinished)] = true;
+  return t;
+}();
+
 std::string time_str(Time t) { return std::to_string(t.count()) + "ns"; }
 
 }  // namespace
@@ -46,7 +58,9 @@ std::string time_str(Time t) { return std::to_string(t.count()) + "ns"; }
 bool invariant_checking() { return g_checking.load(std::memory_order_relaxed); }
 void set_invariant_checking(bool on) { g_checking.store(on, std::memory_order_relaxed); }
 
-bool legal_transition(ThreadState from, ThreadState to) { return kLegal[idx(from)][idx(to)]; }
+bool legal_transition(ThreadState from, ThreadState to, bool gil) {
+  return (gil ? kLegal : kLegalNoGil)[idx(from)][idx(to)];
+}
 
 InvariantViolation::InvariantViolation(uint64_t event, Time when, const std::string& what, std::string state)
     : std::logic_error(what),
@@ -58,12 +72,18 @@ InvariantViolation::InvariantViolation(uint64_t event, Time when, const std::str
 InvariantChecker::InvariantChecker(const Engine& engine, int threads)
     : engine_(engine), th_(static_cast<size_t>(threads)), in_(1) {}
 
-void InvariantChecker::attach(const Interpreter& ix, const GilPolicy& policy, const Metrics* metrics) {
+void InvariantChecker::attach(const Interpreter& ix, const std::vector<GilPolicy*>& policies, const Metrics* metrics) {
   ix_ = &ix;
   metrics_ = metrics;
-  py2_ = dynamic_cast<const Py2Gil*>(&policy);
-  py3_ = dynamic_cast<const Py3Gil*>(&policy);
-  if (py3_) switch_interval_ = py3_->params().interval;
+  for (size_t t = 0; t < th_.size(); ++t) th_[t].interp = ix.interp(static_cast<int>(t));
+  for (const GilPolicy* p : policies) {
+    gil_ = gil_ && p->uses_gil();
+    if (const auto* p2 = dynamic_cast<const Py2Gil*>(p)) py2_.push_back(p2);
+    if (const auto* p3 = dynamic_cast<const Py3Gil*>(p)) {
+      py3_.push_back(p3);
+      switch_interval_ = p3->params().interval;
+    }
+  }
 }
 
 void InvariantChecker::fail(const std::string& what) const {
@@ -87,7 +107,7 @@ void InvariantChecker::on_thread_state(Time now, int t, ThreadState s) {
   see(now, "on_thread_state", t);
   if (t < 0) fail("on_thread_state for no thread");
   Thread& th = th_[t];
-  if (!legal_transition(th.state, s))
+  if (!legal_transition(th.state, s, gil_))
     fail("thread " + std::to_string(t) + " went from " + state_name(th.state) + " to " + state_name(s) +
          ", which is not a legal transition");
   if (s == S::kWaitingGil) th.wait_since = now;
@@ -105,6 +125,9 @@ void InvariantChecker::on_gil(Time now, int i, int holder) {
   if (g.holder >= 0)
     fail("thread " + std::to_string(holder) + " took the GIL of interpreter " + std::to_string(i) + " while thread " +
          std::to_string(g.holder) + " holds it");
+  if (ix_ && th_[holder].interp != i)
+    fail("thread " + std::to_string(holder) + " of interpreter " + std::to_string(th_[holder].interp) +
+         " took the GIL of interpreter " + std::to_string(i));
   th_[holder].interp = i;
   g.holder = holder;
   if (holder != g.last_holder) g.last_switch = now;
@@ -186,8 +209,9 @@ void InvariantChecker::check_models() {
     if (t >= 0 && (!os.on_core(t) || os.core_of(t) != c))
       fail("core " + std::to_string(c) + " runs thread " + std::to_string(t) + ", which is not on it");
   }
-  if (py2_ && (py2_->ticker() < Time::zero() || py2_->ticker() > py2_->params().interval))
-    fail("the py2 ticker is " + time_str(py2_->ticker()) + ", outside [0, " + time_str(py2_->params().interval) + "]");
+  for (const Py2Gil* g : py2_)
+    if (g->ticker() < Time::zero() || g->ticker() > g->params().interval)
+      fail("the py2 ticker is " + time_str(g->ticker()) + ", outside [0, " + time_str(g->params().interval) + "]");
 }
 
 std::string InvariantChecker::dump() const {
@@ -211,8 +235,8 @@ std::string InvariantChecker::dump() const {
   }
   if (ix_)
     for (int c = 0; c < ix_->os().cores() && c < 64; ++c) s += "  core " + std::to_string(c) + ": thread " + std::to_string(ix_->os().running_on(c)) + "\n";
-  if (py2_) s += "  py2 ticker " + time_str(py2_->ticker()) + " of " + time_str(py2_->params().interval) + "\n";
-  if (py3_) s += std::string("  py3 drop request ") + (py3_->drop_requested() ? "set" : "clear") + "\n";
+  for (const Py2Gil* g : py2_) s += "  py2 ticker " + time_str(g->ticker()) + " of " + time_str(g->params().interval) + "\n";
+  for (const Py3Gil* g : py3_) s += std::string("  py3 drop request ") + (g->drop_requested() ? "set" : "clear") + "\n";
   return s;
 }
 

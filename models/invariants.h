@@ -46,15 +46,17 @@ private:
   std::string state_;
 };
 
-/// Whether a thread may go from `from` straight to `to` (the table is in invariants.cpp).
-bool legal_transition(ThreadState from, ThreadState to);
+/// Whether a thread may go from `from` straight to `to` (the tables are in invariants.cpp);
+/// `gil`: the policy has a GIL (false for nogil and one-thread processes).
+bool legal_transition(ThreadState from, ThreadState to, bool gil = true);
 
 class InvariantChecker final : public Observer, public EventHandler {
 public:
   /// Observer-level checks only (times, transitions, GIL hand-offs); attach() adds the models.
   InvariantChecker(const Engine& engine, int threads);
-  /// Reads the models' state after every event. `metrics` may be null.
-  void attach(const Interpreter& ix, const GilPolicy& policy, const Metrics* metrics);
+  /// Reads the models' state after every event; `policies[i]` is interpreter i's GIL. `metrics`
+  /// may be null.
+  void attach(const Interpreter& ix, const std::vector<GilPolicy*>& policies, const Metrics* metrics);
   /// py3's switch interval, for the drop-request check (attach() sets it for Py3Gil).
   void set_switch_interval(Time interval) { switch_interval_ = interval; }
 
@@ -88,9 +90,10 @@ private:
   const Engine& engine_;
   const Interpreter* ix_ = nullptr;
   const Metrics* metrics_ = nullptr;
-  const Py2Gil* py2_ = nullptr;
-  const Py3Gil* py3_ = nullptr;
+  std::vector<const Py2Gil*> py2_;  ///< the py2 policies, one per interpreter using py2
+  std::vector<const Py3Gil*> py3_;
   Time switch_interval_ = Time::max();
+  bool gil_ = true;  ///< every policy has a GIL
   Time last_;  ///< latest time seen by a callback or the hook
   std::vector<Thread> th_;
   std::vector<Interp> in_;

@@ -11,6 +11,15 @@
 
 namespace gilsim {
 
+/// Who held the GIL while a thread waited: the holder when each wait began, with the waiting
+/// time it caused. A few entries, the smallest replaced when full (space-saving), so a thread
+/// blocked by many others keeps its main culprits.
+struct Blocker {
+  int thread = -1;
+  Time waited;
+};
+inline constexpr int kBlockers = 4;
+
 struct ThreadMetrics {
   std::array<Time, kThreadStateCount> in_state{};  ///< time spent in each ThreadState
   Time since;                                      ///< when the current state began
@@ -24,7 +33,11 @@ struct ThreadMetrics {
   uint64_t failed_acquires = 0;
   uint64_t forced_drops = 0;
   bool holding = false;
-  LatencyHistogram latency;  ///< from wanting the GIL to holding it
+  WantReason reason = WantReason::kStart;  ///< of the wait under way
+  int blocker = -1;                        ///< the holder when the wait under way began
+  LatencyHistogram latency;                ///< from wanting the GIL to holding it
+  LatencyHistogram return_latency;         ///< the same, for waits after I/O or C code only
+  Blocker blockers[kBlockers];
 };
 
 struct GilMetrics {
@@ -38,22 +51,31 @@ struct GilMetrics {
 
 class Metrics final : public Observer {
 public:
-  explicit Metrics(int threads) : th_(static_cast<size_t>(threads)) {}
+  Metrics(int threads, int interpreters = 1)
+      : th_(static_cast<size_t>(threads)), holder_(static_cast<size_t>(interpreters), -1), last_holder_(holder_) {}
   void on_thread_state(Time now, int t, ThreadState s) override;
   void on_gil(Time now, int interp, int holder) override;
   void on_gil_event(Time now, GilEvent e, int t) override;
   void on_io(Time, int t) override { ++th_[t].io_ops; }
+  void on_gil_want(Time, int t, WantReason r) override;
+  /// Tells which interpreter each thread runs in (all 0 unless set).
+  void set_interpreters(std::vector<int> interp_of) { interp_of_ = std::move(interp_of); }
   /// Closes the open intervals at the end of the run.
   void finish(Time now);
 
   const ThreadMetrics& thread(int t) const { return th_[t]; }
+  /// Hands a thread's metrics over to the caller (after finish()).
+  ThreadMetrics take_thread(int t) { return std::move(th_[t]); }
   const GilMetrics& gil() const { return gil_; }
 
 private:
+  void blame(ThreadMetrics& m, int holder, Time waited);
+  int interp_of(int t) const { return interp_of_.empty() ? 0 : interp_of_[static_cast<size_t>(t)]; }
+  std::vector<int> interp_of_;
   std::vector<ThreadMetrics> th_;
   GilMetrics gil_;
-  int holder_ = -1;
-  int last_holder_ = -1;
+  std::vector<int> holder_;       ///< per interpreter
+  std::vector<int> last_holder_;  ///< per interpreter
 };
 
 }  // namespace gilsim

@@ -30,6 +30,13 @@ enum class GilEvent : uint8_t {
   kCheck,          ///< py2: a check-interval release with another thread waiting
 };
 
+/// Why a thread starts waiting for the GIL.
+enum class WantReason : uint8_t {
+  kStart,   ///< a new thread, before its first bytecode
+  kReturn,  ///< back from I/O or GIL-releasing C code (Py_END_ALLOW_THREADS): the convoy case
+  kResume,  ///< gave the GIL up at a check point and wants it back
+};
+
 class Observer {
 public:
   virtual ~Observer() = default;
@@ -41,6 +48,8 @@ public:
   virtual void on_core(Time, int /*core*/, int /*thread*/) {}
   /// A thread starts an I/O operation.
   virtual void on_io(Time, int /*thread*/) {}
+  /// A thread starts waiting for the GIL (reported just before its state becomes kWaitingGil).
+  virtual void on_gil_want(Time, int /*thread*/, WantReason) {}
 };
 
 /// Forwards to every subscriber, in subscription order.
@@ -52,6 +61,7 @@ public:
   void on_gil_event(Time t, GilEvent e, int th) override { for (auto* o : list_) o->on_gil_event(t, e, th); }
   void on_core(Time t, int c, int th) override { for (auto* o : list_) o->on_core(t, c, th); }
   void on_io(Time t, int th) override { for (auto* o : list_) o->on_io(t, th); }
+  void on_gil_want(Time t, int th, WantReason r) override { for (auto* o : list_) o->on_gil_want(t, th, r); }
 
 private:
   std::vector<Observer*> list_;

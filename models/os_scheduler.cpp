@@ -23,6 +23,8 @@ OsScheduler::OsScheduler(Engine& engine, const MachineConfig& machine, uint64_t 
     cores_[c].burst_timer = engine_.make_timer(this, kBurstEnd, static_cast<uint32_t>(c), prio::kBurstEnd);
     cores_[c].slice_timer = engine_.make_timer(this, kSliceEnd, static_cast<uint32_t>(c), prio::kSlice);
   }
+  idle_bits_.assign((cores_.size() + 63) / 64, 0);
+  for (size_t c = 0; c < cores_.size(); ++c) update_idle(static_cast<int>(c));
   for (size_t t = 0; t < threads_.size(); ++t)
     threads_[t].wake_timer = engine_.make_timer(this, kWakeArrive, static_cast<uint32_t>(t), prio::kWakeArrive);
 }
@@ -98,7 +100,7 @@ void OsScheduler::set_burst_left(int t, Time left) {
   engine_.schedule(cores_[th.core].burst_timer, Time::sat_add(th.exec_from, left));
 }
 
-void OsScheduler::wake(int t, Time work) {
+bool OsScheduler::wake(int t, Time work, int waker) {
   Thread& th = threads_[t];
   assert(th.state == kBlocked);
   th.left = work;
@@ -106,16 +108,19 @@ void OsScheduler::wake(int t, Time work) {
   th.state = kWaking;
   const int c = pick_wake_core(t);
   th.target = c;
+  const bool remote = waker >= 0 && threads_[waker].state == kRunning && threads_[waker].core != c;
   if (idle(cores_[c])) {
     ++cores_[c].incoming;  // reserve the idle core for this thread while the wake-up travels
     th.reserved = true;
+    update_idle(c);
     const Time latency = wakeup_latency_.draw(rng_, tick_);
     if (latency > Time::zero()) {
       engine_.schedule_after(th.wake_timer, latency);
-      return;
+      return remote;
     }
   }
   arrive(t);
+  return remote;
 }
 
 void OsScheduler::arrive(int t) {
@@ -165,7 +170,9 @@ void OsScheduler::enqueue(int c, int t) {
     --i;
   }
   q[i] = t;
+  ++queued_;
   update_min_vruntime(core);
+  update_idle(c);
 }
 
 int64_t OsScheduler::current_vruntime(const Core& c) const {
@@ -194,6 +201,7 @@ void OsScheduler::dispatch(int c) {
   if (core.queue.empty() && steal_for(c) < 0) return;  // stays idle
   const int t = core.queue.back();
   core.queue.pop_back();
+  --queued_;
   Thread& th = threads_[t];
   const Time now = engine_.now();
   const Time ctx = core.last == t ? Time::zero() : context_switch_;
@@ -205,6 +213,7 @@ void OsScheduler::dispatch(int c) {
   th.exec_from = now + ctx;
   engine_.schedule(core.burst_timer, Time::sat_add(th.exec_from, th.left));
   arm_slice(c);
+  update_idle(c);
   obs_.on_core(now, c, t);
   client_.on_core_change(t);
 }
@@ -224,6 +233,7 @@ void OsScheduler::leave_core(int t) {
   engine_.cancel(core.burst_timer);
   engine_.cancel(core.slice_timer);
   update_min_vruntime(core);
+  update_idle(th.core);
   obs_.on_core(now, th.core, -1);
 }
 
@@ -245,8 +255,8 @@ void OsScheduler::arm_slice(int c) {
 int OsScheduler::pick_wake_core(int t) const {
   const int prev = threads_[t].core;
   if (prev >= 0 && idle(cores_[prev])) return prev;
-  for (size_t c = 0; c < cores_.size(); ++c)
-    if (idle(cores_[c])) return static_cast<int>(c);
+  for (size_t w = 0; w < idle_bits_.size(); ++w)
+    if (idle_bits_[w]) return static_cast<int>(w * 64 + static_cast<size_t>(__builtin_ctzll(idle_bits_[w])));
   // No idle core: the least loaded one, the previous core winning ties.
   int best = prev >= 0 ? prev : 0;
   auto load = [&](int c) { return cores_[c].queue.size() + (cores_[c].current >= 0) + cores_[c].incoming; };
@@ -256,6 +266,7 @@ int OsScheduler::pick_wake_core(int t) const {
 }
 
 int OsScheduler::steal_for(int c) {
+  if (queued_ == 0) return -1;
   int from = -1;
   size_t longest = 0;
   for (size_t o = 0; o < cores_.size(); ++o)
@@ -266,6 +277,8 @@ int OsScheduler::steal_for(int c) {
   if (from < 0) return -1;
   const int t = cores_[from].queue.back();
   cores_[from].queue.pop_back();
+  --queued_;
+  update_idle(from);
   Thread& th = threads_[t];
   th.vruntime = th.vruntime - cores_[from].min_vruntime + cores_[c].min_vruntime;
   enqueue(c, t);

@@ -31,13 +31,16 @@ public:
               Observer& observer);
 
   /// A new thread: runnable now, placed like a woken one; it first runs `work`.
-  void spawn(int t, Time work) { wake(t, work); }
+  void spawn(int t, Time work) { (void)wake(t, work, -1); }
   /// From on_burst_end: the thread stays on its core for `work` more.
   void run(int t, Time work);
   /// From on_burst_end: the thread blocks and leaves its core.
   void sleep(int t);
   /// Makes a sleeping thread runnable; once on a core it runs `work` and then on_burst_end.
-  void wake(int t, Time work);
+  /// Returns true when it goes to a core other than the one `waker` runs on, which the waker must
+  /// interrupt (an IPI: to wake an idle core or to make a busy one reschedule); false when it
+  /// is queued on the waker's own core, or `waker` is -1 (a kernel timer or I/O completion).
+  bool wake(int t, Time work, int waker = -1);
   /// From on_burst_end: the thread ends.
   void exit(int t);
   /// CPU work done in the current burst so far.
@@ -93,6 +96,12 @@ private:
   };
 
   bool idle(const Core& c) const { return c.current < 0 && c.queue.empty() && c.incoming == 0; }
+  /// Keeps the idle-core bitmap in step with core `c` (call after changing it).
+  void update_idle(int c) {
+    const uint64_t bit = uint64_t{1} << (c & 63);
+    if (idle(cores_[c])) idle_bits_[c >> 6] |= bit;
+    else idle_bits_[c >> 6] &= ~bit;
+  }
   int64_t current_vruntime(const Core& c) const;
   void update_min_vruntime(Core& c);
   void enqueue(int core, int t);
@@ -115,6 +124,8 @@ private:
   std::vector<Thread> threads_;
   std::vector<Core> cores_;
   int in_callback_ = -1;  ///< the core whose thread is in on_burst_end
+  std::vector<uint64_t> idle_bits_;  ///< bit c set: core c is idle (for placement in O(cores/64))
+  size_t queued_ = 0;               ///< threads waiting in all run queues (0: nothing to steal)
 };
 
 }  // namespace gilsim

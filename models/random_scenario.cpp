@@ -126,6 +126,20 @@ ordered_json random_scenario(uint64_t seed) {
     threads.push_back(t);
   }
   doc["threads"] = threads;
+  // Sometimes processes too (multiprocessing): each has its own interpreter and GIL.
+  if (g.chance(15)) {
+    ordered_json procs = ordered_json::array();
+    const int np = static_cast<int>(g.in(1, 2));
+    for (int p = 0; p < np; ++p) {
+      ordered_json pt = ordered_json::array();
+      const int nt = static_cast<int>(g.in(1, 3));
+      for (int k = 0; k < nt; ++k) pt.push_back({{"name", "w" + std::to_string(k)}, {"program", g.phases(0, g.chance(50), false)}});
+      ordered_json proc = {{"name", "p" + std::to_string(p)}, {"threads", pt}};
+      if (g.chance(30)) proc["count"] = g.in(2, 3);
+      procs.push_back(proc);
+    }
+    doc["processes"] = procs;
+  }
   return doc;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 /// Random valid scenarios for property tests and fuzzing sweeps: every policy of the registry,
 /// 1-8 cores, 1-12 threads, mixes of every phase kind, nested and endless loops, distributions,
-/// daemon threads and start offsets.
+/// daemon threads, start offsets and sometimes a `processes` block.
 
 #include <cstdint>
 

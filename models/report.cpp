@@ -18,6 +18,12 @@ double round6(double x) { return std::round(x * 1e6) / 1e6; }
 const char* kStateKeys[kThreadStateCount] = {"not_started", "running_gil", "running_native", "waiting_gil",
                                              "runnable",    "io",          "finished"};
 
+template <typename T>
+ordered_json opt(const std::optional<T>& v) {
+  return v ? ordered_json(*v) : ordered_json(nullptr);
+}
+ordered_json opt_ratio(const std::optional<double>& v) { return v ? ordered_json(round6(*v)) : ordered_json(nullptr); }
+
 ordered_json latency_json(const LatencyHistogram& h) {
   ordered_json j;
   j["count"] = h.count();
@@ -49,8 +55,18 @@ std::string human_time(int64_t ns) {
   return buf;
 }
 
-ordered_json report_json(const Outcome& o) {
-  const Scenario& sc = *o.scenario;
+std::string human_rate(double per_s) {
+  const long long v = std::llround(per_s);
+  std::string digits = std::to_string(v < 0 ? -v : v), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return (v < 0 ? "-" : "") + out;
+}
+
+ordered_json report_json(const Outcome& o, const Analysis& a) {
+  const Scenario& sc = o.scenario;
   const RunResult& r = o.run;
   ordered_json j;
   j["schema_version"] = kSchemaVersion;
@@ -64,6 +80,10 @@ ordered_json report_json(const Outcome& o) {
   j["makespan_ns"] = r.end.count();
   j["serial_ns"] = o.serial.complete ? ordered_json(o.serial.end.count()) : ordered_json(nullptr);
   j["speedup"] = o.speedup ? ordered_json(round6(*o.speedup)) : ordered_json(nullptr);
+  j["ideal_speedup"] = opt_ratio(a.ideal_speedup);
+  j["bound"] = a.bound.empty() ? ordered_json(nullptr) : ordered_json(a.bound);
+  j["fairness"] = ordered_json{{"jain_cpu_bound", opt_ratio(a.jain)}};
+  j["starvation_threshold_ns"] = a.starvation_threshold.count();
   ordered_json g;
   g["switches"] = r.gil.switches;
   g["drop_requests"] = r.gil.drop_requests;
@@ -73,7 +93,9 @@ ordered_json report_json(const Outcome& o) {
   g["held_ns"] = r.gil.held.count();
   j["gil"] = g;
   ordered_json threads = ordered_json::array();
-  for (const auto& t : r.threads) {
+  for (size_t i = 0; i < r.threads.size(); ++i) {
+    const ThreadResult& t = r.threads[i];
+    const ThreadAnalysis& ta = a.threads[i];
     ordered_json tj;
     tj["name"] = t.name;
     tj["daemon"] = t.daemon;
@@ -85,6 +107,19 @@ ordered_json report_json(const Outcome& o) {
     tj["io_ops"] = t.m.io_ops;
     tj["failed_acquires"] = t.m.failed_acquires;
     tj["gil_latency_ns"] = latency_json(t.m.latency);
+    tj["return_latency_ns"] = latency_json(t.m.return_latency);
+    tj["wait_share"] = round6(ta.wait_share);
+    tj["longest_wait_ns"] = t.m.longest_wait.count();
+    tj["starved"] = ta.starved;
+    tj["forced_drops"] = t.m.forced_drops;
+    tj["io_ops_per_s"] = opt_ratio(ta.io_ops_per_s);
+    tj["alone_ns"] = ta.alone ? ordered_json(ta.alone->count()) : ordered_json(nullptr);
+    tj["alone_io_ops_per_s"] = opt_ratio(ta.alone_io_ops_per_s);
+    tj["slowdown"] = opt_ratio(ta.slowdown);
+    ordered_json blocked = ordered_json::array();
+    for (const Blocker& b : t.m.blockers)
+      if (b.thread >= 0) blocked.push_back(ordered_json{{"thread", r.threads[static_cast<size_t>(b.thread)].name}, {"ns", b.waited.count()}});
+    tj["blocked_by"] = blocked;
     ordered_json st;
     for (int s = 0; s < kThreadStateCount; ++s) st[kStateKeys[s]] = t.m.in_state[static_cast<size_t>(s)].count();
     tj["state_ns"] = st;
@@ -97,8 +132,8 @@ ordered_json report_json(const Outcome& o) {
   return j;
 }
 
-std::string report_text(const Outcome& o) {
-  const Scenario& sc = *o.scenario;
+std::string report_text(const Outcome& o, const Analysis& a) {
+  const Scenario& sc = o.scenario;
   const RunResult& r = o.run;
   std::string s;
   char buf[512];
@@ -109,8 +144,14 @@ std::string report_text(const Outcome& o) {
   s += "\nmakespan  " + human_time(r.end.count());
   if (o.serial.complete) s += "    serial " + human_time(o.serial.end.count());
   if (o.speedup) {
-    std::snprintf(buf, sizeof buf, "    speedup %.3fx\n", *o.speedup);
+    std::snprintf(buf, sizeof buf, "    speedup %.3fx", *o.speedup);
     s += buf;
+    if (a.ideal_speedup) {
+      std::snprintf(buf, sizeof buf, " (ideal on %d core%s: %.2fx)", sc.machine.cores, sc.machine.cores == 1 ? "" : "s", *a.ideal_speedup);
+      s += buf;
+    }
+    s += "\n";
+    if (!a.bound_why.empty()) s += "          " + a.bound_why + "\n";
   } else {
     s += "    speedup undefined: " + o.why_no_speedup + "\n";
   }
@@ -137,6 +178,39 @@ std::string report_text(const Outcome& o) {
   bool any_daemon = false;
   for (const auto& t : r.threads) any_daemon = any_daemon || t.daemon;
   if (any_daemon) s += "(* daemon thread: does not keep the run alive)\n";
+  // Convoys: threads that give the GIL up for I/O or C code and wait to get it back.
+  std::string notes;
+  for (size_t i = 0; i < r.threads.size(); ++i) {
+    const ThreadResult& t = r.threads[i];
+    const ThreadAnalysis& ta = a.threads[i];
+    const LatencyHistogram& h = t.m.return_latency;
+    if (ta.releases && h.count() > 0 && h.percentile(50) > 0) {
+      const Blocker* top = nullptr;
+      for (const Blocker& b : t.m.blockers)
+        if (b.thread >= 0 && (!top || b.waited > top->waited)) top = &b;
+      notes += "  " + t.name + ": each return from I/O or C code waited " + human_time(h.percentile(50)) + " (p50, p99 " +
+               human_time(h.percentile(99)) + ") for the GIL";
+      if (top) notes += ", mostly held by " + r.threads[static_cast<size_t>(top->thread)].name;
+      if (ta.io_ops_per_s) {
+        notes += "; " + human_rate(*ta.io_ops_per_s) + " I/O ops/s";
+        if (ta.alone_io_ops_per_s) notes += " vs " + human_rate(*ta.alone_io_ops_per_s) + " alone";
+      }
+      if (ta.slowdown) {
+        std::snprintf(buf, sizeof buf, " (%.1fx slower than alone)", *ta.slowdown);
+        notes += buf;
+      }
+      notes += "\n";
+    }
+  }
+  for (size_t i = 0; i < r.threads.size(); ++i)
+    if (a.threads[i].starved)
+      notes += "  " + r.threads[i].name + " starves: one wait for the GIL lasted " + human_time(r.threads[i].m.longest_wait.count()) +
+               " (threshold " + human_time(a.starvation_threshold.count()) + ")\n";
+  if (a.jain) {
+    std::snprintf(buf, sizeof buf, "  fairness of GIL time among CPU-bound threads (Jain's index, 1 = equal): %.3f\n", *a.jain);
+    notes += buf;
+  }
+  if (!notes.empty()) s += "\n" + notes;
   s += "\n";
   for (size_t c = 0; c < r.cores.size(); ++c) {
     std::snprintf(buf, sizeof buf, "core %-3zu busy %5.1f%%  %" PRIu64 " context switches\n", c,
@@ -149,17 +223,28 @@ std::string report_text(const Outcome& o) {
   return s;
 }
 
-std::string report_csv(const Outcome& o, bool header) {
-  const Scenario& sc = *o.scenario;
+std::string report_csv_header() {
+  return "scenario,policy,seed,cores,makespan_ns,serial_ns,speedup,fingerprint,thread,daemon,finish_ns,cpu_ns,"
+         "gil_held_ns,gil_wait_ns,acquisitions,io_ops,failed_acquires,latency_mean_ns,latency_p50_ns,"
+         "latency_p90_ns,latency_p99_ns,latency_max_ns,return_p50_ns,return_p99_ns,wait_share,longest_wait_ns,starved,"
+         "io_ops_per_s,alone_io_ops_per_s,slowdown\n";
+}
+
+std::string report_csv(const Outcome& o, const Analysis& a, bool header) {
+  const Scenario& sc = o.scenario;
   const RunResult& r = o.run;
   std::string s;
-  if (header)
-    s += "scenario,policy,seed,cores,makespan_ns,serial_ns,speedup,fingerprint,thread,daemon,finish_ns,cpu_ns,"
-         "gil_held_ns,gil_wait_ns,acquisitions,io_ops,failed_acquires,latency_mean_ns,latency_p50_ns,"
-         "latency_p90_ns,latency_p99_ns,latency_max_ns\n";
+  if (header) s += report_csv_header();
   char speed[64] = "";
   if (o.speedup) std::snprintf(speed, sizeof speed, "%.6f", round6(*o.speedup));
-  for (const auto& t : r.threads) {
+  auto num = [](const std::optional<double>& v) {
+    char b[64] = "";
+    if (v) std::snprintf(b, sizeof b, "%.6f", round6(*v));
+    return std::string(b);
+  };
+  for (size_t i = 0; i < r.threads.size(); ++i) {
+    const ThreadResult& t = r.threads[i];
+    const ThreadAnalysis& ta = a.threads[i];
     const auto& h = t.m.latency;
     char buf[768];
     std::snprintf(buf, sizeof buf,
@@ -172,6 +257,11 @@ std::string report_csv(const Outcome& o, bool header) {
                   t.m.in_state[static_cast<size_t>(ThreadState::kWaitingGil)].count(), t.m.acquisitions, t.m.io_ops,
                   t.m.failed_acquires, std::llround(h.mean()), h.percentile(50), h.percentile(90), h.percentile(99),
                   h.max());
+    s += buf;
+    s.pop_back();  // the newline: the analysis columns follow
+    std::snprintf(buf, sizeof buf, ",%" PRId64 ",%" PRId64 ",%.6f,%" PRId64 ",%d,%s,%s,%s\n", t.m.return_latency.percentile(50),
+                  t.m.return_latency.percentile(99), round6(ta.wait_share), t.m.longest_wait.count(), ta.starved ? 1 : 0,
+                  num(ta.io_ops_per_s).c_str(), num(ta.alone_io_ops_per_s).c_str(), num(ta.slowdown).c_str());
     s += buf;
   }
   return s;

@@ -3,6 +3,7 @@
 /// scenario_loader.h; the simulation reads only these structs.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,17 +18,21 @@ struct Costs {
   /// One tick: one pass through the eval loop's check point (Python 2's `_Py_Ticker`
   /// decrement). Default: 25ns.
   Time tick = Time::ns(25);
-  /// CPU time of a futex system call that wakes a thread or starts a wait (paid by the caller).
-  /// Default: 1us.
-  Time syscall = Time::us(1);
+  /// CPU time of a bare futex system call (entry and exit, nobody to wake), paid by the caller;
+  /// also what a woken thread spends returning from its wait. Drawn per call from the GIL
+  /// policy's stream when a distribution. Default: 500ns.
+  DurationSpec syscall = DurationSpec::fixed(Time::ns(500));
+  /// What a waker pays on top of `syscall` when the call wakes a thread that sleeps (scheduler
+  /// enqueue, inter-processor interrupt). Drawn per call. Default: 2us.
+  DurationSpec wake = DurationSpec::fixed(Time::us(2));
   /// Core time to switch from one thread to another. Default: 3us.
   Time context_switch = Time::us(3);
   /// From a wake-up until the woken thread runs on an idle core (IPI, idle exit). Drawn per wake.
   /// Default: uniform(20us, 60us).
   DurationSpec wakeup_latency = DurationSpec::uniform(Time::us(20), Time::us(60));
   /// Python 2: the release and immediate re-acquire of the lock at a check with no waiter
-  /// (sem_post + sem_wait fast path). Default: 50ns.
-  Time gil_check = Time::ns(50);
+  /// (sem_post + sem_wait fast path). Drawn per check. Default: 50ns.
+  DurationSpec gil_check = DurationSpec::fixed(Time::ns(50));
 };
 
 /// The OS scheduler: a per-core CFS-like queue (virtual runtime, time slice, wake-up preemption).
@@ -57,8 +62,11 @@ struct InterpreterConfig {
   int64_t check_interval = 100;         ///< py2: ticks between checks. Default: 100.
   Time switch_interval = Time::ms(5);   ///< py3: `sys.setswitchinterval`. Default: 5ms.
   int64_t check_every = 1;              ///< py3: ticks between eval-breaker checks. Default: 1.
-  double nogil_overhead = 0.0;          ///< nogil: extra single-thread cost ratio (filled by policy).
-  bool nogil_overhead_set = false;
+  bool check_every_set = false;         ///< py310 uses 3 unless the scenario says otherwise
+  double nogil_overhead = 0.075;        ///< nogil: extra cost of bytecode. Default: 0.075.
+  Time process_spawn = Time::ms(30);    ///< processes: start-up of one process. Default: 30ms.
+  int64_t ipc_bytes = 0;                ///< processes: bytes sent to each process. Default: 0.
+  Time ipc_per_byte = Time::ns(1);      ///< processes: cost of moving one byte. Default: 1ns.
 };
 
 /// One step of a thread's compiled program.
@@ -77,8 +85,11 @@ struct ThreadSpec {
   std::string name;          ///< Unique; replicas are `name#0`, `name#1`, ...
   bool daemon = false;       ///< Default: false. Daemon threads do not keep the run alive.
   Time start = Time::zero(); ///< Default: 0.
-  std::vector<Op> program;   ///< Ends with kEnd.
+  /// Ends with kEnd. Replicas of one thread (`count`) share it.
+  std::shared_ptr<const std::vector<Op>> program;
   bool forever = false;      ///< The program contains a `loop: "forever"`.
+  int process = 0;           ///< The interpreter it runs in: 0 is the main process.
+  Time spawn;                ///< CPU work at its start: starting its process (first thread of one).
 };
 
 struct Limits {
@@ -93,7 +104,8 @@ struct Scenario {
   uint64_t seed = 1;  ///< Default: 1.
   MachineConfig machine;
   InterpreterConfig interpreter;
-  std::vector<ThreadSpec> threads;  ///< After `count` replication.
+  std::vector<ThreadSpec> threads;  ///< After `count` replication, processes' threads included.
+  int interpreters = 1;             ///< The main one plus one per process of the `processes` block.
   Limits limits;
 };
 

@@ -114,7 +114,7 @@ public:
   DurationSpec duration_spec(bool allow_ticks) const {
     if (!v_.is_object()) return DurationSpec::fixed(duration());
     if (v_.size() != 1)
-      fail("a distribution has exactly one key: uniform, exp, normal" + std::string(allow_ticks ? " or ticks" : ""));
+      fail("a distribution has exactly one key: uniform, exp, normal, quantiles" + std::string(allow_ticks ? " or ticks" : ""));
     const std::string k = v_.begin().key();
     const Node arg = at(k);
     DurationSpec d;
@@ -138,14 +138,37 @@ public:
       d.kind = DurationSpec::Kind::kNormal;
       d.a = arg.at("mean").duration().count();
       d.b = arg.at("sd").duration().count();
+    } else if (k == "quantiles") {
+      d = quantile_table(arg);
     } else {
       Node(arg.value(), path_ + "/" + k, file_)
-          .fail("unknown distribution \"" + k + "\" (uniform, exp, normal" + (allow_ticks ? ", ticks)" : ")"));
+          .fail("unknown distribution \"" + k + "\" (uniform, exp, normal, quantiles" + (allow_ticks ? ", ticks)" : ")"));
     }
     return d;
   }
 
 private:
+  /// [[percent, duration], ...]: a measured distribution (piecewise-linear inverse CDF).
+  static DurationSpec quantile_table(const Node& arg) {
+    const char* form = "quantiles takes [[percent, duration], ...] from [0, ...] to [100, ...]";
+    if (!arg.value().is_array()) arg.fail(form);
+    if (arg.value().size() > 1000) arg.fail("at most 1000 quantile points");
+    std::vector<QuantilePoint> pts;
+    for (size_t i = 0; i < arg.value().size(); ++i) {
+      const Node pt = arg.at(i);
+      if (!pt.value().is_array() || pt.value().size() != 2) pt.fail(std::string("expected [percent, duration]: ") + form);
+      const double pct = pt.at(size_t{0}).number(0.0, 100.0);
+      const int64_t ns = pt.at(size_t{1}).duration().count();
+      if (i > 0 && !(pct > pts.back().percent))
+        pt.at(size_t{0}).fail("percents must increase: " + pt.at(size_t{0}).value().dump() + " after " + json(pts.back().percent).dump());
+      if (i > 0 && ns < pts.back().ns) pt.at(size_t{1}).fail("values must not decrease (a quantile table is a CDF)");
+      pts.push_back({pct, ns});
+    }
+    const std::string why = check_quantiles(pts);
+    if (!why.empty()) arg.fail(why);
+    return DurationSpec::quantiles(std::move(pts));
+  }
+
   const json& v_;
   std::string path_;
   const std::string& file_;
@@ -153,12 +176,13 @@ private:
 
 void load_costs(const Node& n, Costs& c) {
   n.expect_object("machine costs");
-  n.only_keys({"tick", "syscall", "context_switch", "wakeup_latency", "gil_check"});
+  n.only_keys({"tick", "syscall", "wake", "context_switch", "wakeup_latency", "gil_check"});
   if (n.has("tick")) c.tick = n.at("tick").duration();
-  if (n.has("syscall")) c.syscall = n.at("syscall").duration();
+  if (n.has("syscall")) c.syscall = n.at("syscall").duration_spec(false);
+  if (n.has("wake")) c.wake = n.at("wake").duration_spec(false);
   if (n.has("context_switch")) c.context_switch = n.at("context_switch").duration();
   if (n.has("wakeup_latency")) c.wakeup_latency = n.at("wakeup_latency").duration_spec(false);
-  if (n.has("gil_check")) c.gil_check = n.at("gil_check").duration();
+  if (n.has("gil_check")) c.gil_check = n.at("gil_check").duration_spec(false);
 }
 
 void load_scheduler(const Node& n, SchedulerParams& s) {
@@ -366,7 +390,7 @@ Scenario load_scenario(const json& doc, const std::string& file) {
   sc.file = file;
   const Node root(doc, "", file);
   root.expect_object("a scenario");
-  root.only_keys({"format", "name", "description", "seed", "machine", "interpreter", "threads", "limits"});
+  root.only_keys({"format", "name", "description", "seed", "machine", "interpreter", "threads", "processes", "limits"});
   if (root.has("format")) root.at("format").integer(1, 1);
   sc.name = root.has("name") ? root.at("name").str() : std::filesystem::path(file).stem().string();
   if (root.has("description")) sc.description = root.at("description").str();
@@ -398,7 +422,8 @@ Scenario load_scenario(const json& doc, const std::string& file) {
   if (root.has("interpreter")) {
     const Node in = root.at("interpreter");
     in.expect_object("interpreter settings");
-    in.only_keys({"gil", "check_interval", "switch_interval", "check_every", "nogil_overhead"});
+    in.only_keys({"gil", "check_interval", "switch_interval", "check_every", "nogil_overhead", "process_spawn",
+                  "ipc_bytes", "ipc_per_byte"});
     if (in.has("gil")) {
       const Node g = in.at("gil");
       sc.interpreter.gil = g.str();
@@ -410,11 +435,14 @@ Scenario load_scenario(const json& doc, const std::string& file) {
       if (sc.interpreter.switch_interval < Time::us(1))
         in.at("switch_interval").fail("must be at least 1us (CPython keeps it in whole microseconds and rejects 0)");
     }
-    if (in.has("check_every")) sc.interpreter.check_every = in.at("check_every").integer(1, 1000000000);
-    if (in.has("nogil_overhead")) {
-      sc.interpreter.nogil_overhead = in.at("nogil_overhead").number(0.0, 10.0);
-      sc.interpreter.nogil_overhead_set = true;
+    if (in.has("check_every")) {
+      sc.interpreter.check_every = in.at("check_every").integer(1, 1000000000);
+      sc.interpreter.check_every_set = true;
     }
+    if (in.has("nogil_overhead")) sc.interpreter.nogil_overhead = in.at("nogil_overhead").number(0.0, 10.0);
+    if (in.has("process_spawn")) sc.interpreter.process_spawn = in.at("process_spawn").duration();
+    if (in.has("ipc_bytes")) sc.interpreter.ipc_bytes = in.at("ipc_bytes").integer(0, int64_t{1} << 40);
+    if (in.has("ipc_per_byte")) sc.interpreter.ipc_per_byte = in.at("ipc_per_byte").duration();
   }
 
   if (root.has("limits")) {
@@ -428,40 +456,93 @@ Scenario load_scenario(const json& doc, const std::string& file) {
     }
   }
 
-  if (!root.has("threads")) root.fail("missing \"threads\": a scenario needs at least one thread");
-  const Node threads = root.at("threads");
-  if (!threads.value().is_array()) threads.fail("expected a list of threads, got " + threads.type_name());
-  if (threads.value().empty()) threads.fail("a scenario needs at least one thread");
   std::set<std::string> names;
   size_t total = 0;
-  for (size_t i = 0; i < threads.value().size(); ++i) {
-    const Node t = threads.at(i);
-    t.expect_object("a thread");
-    t.only_keys({"name", "count", "start", "daemon", "program"});
-    ThreadSpec base;
-    base.name = t.has("name") ? t.at("name").str() : "thread" + std::to_string(i);
-    if (base.name.empty()) t.at("name").fail("a thread name must not be empty");
-    for (unsigned char c : base.name)
-      if (c < 0x20 || c == '"' || c == '\\' || c == ',') t.at("name").fail("a thread name must not contain control characters, quotes, backslashes or commas");
-    const int64_t count = t.has("count") ? t.at("count").integer(1, kMaxCount) : 1;
-    if (t.has("start")) base.start = t.at("start").duration();
-    if (t.has("daemon")) base.daemon = t.at("daemon").boolean();
-    if (!t.has("program")) t.fail("missing \"program\"");
-    compile_phases(t.at("program"), base.program, 0, base.forever);
-    base.program.push_back(Op{});  // kEnd
-    check_program_progress(base.program, sc.machine.costs.tick, file, t.path() + "/program");
-    total += static_cast<size_t>(count);
-    if (total > static_cast<size_t>(kMaxCount)) t.fail("more than " + std::to_string(kMaxCount) + " threads in all");
-    for (int64_t k = 0; k < count; ++k) {
-      ThreadSpec ts = base;
-      if (count > 1) ts.name = base.name + "#" + std::to_string(k);
-      if (!names.insert(ts.name).second) t.fail("duplicate thread name \"" + ts.name + "\"");
-      sc.threads.push_back(std::move(ts));
+  // One list of thread objects: replicated, named with `prefix`, run in interpreter `process`.
+  auto load_threads = [&](const Node& threads, const std::string& prefix, int process, Time offset, Time spawn) {
+    if (!threads.value().is_array()) threads.fail("expected a list of threads, got " + threads.type_name());
+    if (threads.value().empty()) threads.fail(process == 0 ? "a scenario needs at least one thread" : "a process needs at least one thread");
+    for (size_t i = 0; i < threads.value().size(); ++i) {
+      const Node t = threads.at(i);
+      t.expect_object("a thread");
+      t.only_keys({"name", "count", "start", "daemon", "program"});
+      ThreadSpec base;
+      base.name = t.has("name") ? t.at("name").str() : "thread" + std::to_string(i);
+      if (base.name.empty()) t.at("name").fail("a thread name must not be empty");
+      for (unsigned char c : base.name)
+        if (c < 0x20 || c == '"' || c == '\\' || c == ',' || c == '/')
+          t.at("name").fail("a thread name must not contain control characters, quotes, backslashes, commas or slashes");
+      const int64_t count = t.has("count") ? t.at("count").integer(0, kMaxCount) : 1;  // 0: left out (sweeps)
+      if (t.has("start")) base.start = t.at("start").duration();
+      base.start += offset;
+      if (t.has("daemon")) base.daemon = t.at("daemon").boolean();
+      if (!t.has("program")) t.fail("missing \"program\"");
+      auto program = std::make_shared<std::vector<Op>>();
+      compile_phases(t.at("program"), *program, 0, base.forever);
+      program->push_back(Op{});  // kEnd
+      check_program_progress(*program, sc.machine.costs.tick, file, t.path() + "/program");
+      program->shrink_to_fit();
+      base.program = std::move(program);
+      base.process = process;
+      total += static_cast<size_t>(count);
+      if (total > static_cast<size_t>(kMaxCount)) t.fail("more than " + std::to_string(kMaxCount) + " threads in all");
+      for (int64_t k = 0; k < count; ++k) {
+        ThreadSpec ts = base;
+        ts.name = prefix + (count > 1 ? base.name + "#" + std::to_string(k) : base.name);
+        if (!names.insert(ts.name).second) t.fail("duplicate thread name \"" + ts.name + "\"");
+        sc.threads.push_back(std::move(ts));
+      }
+    }
+    // The process's first thread does the start-up work; its other threads start once it is up.
+    if (process > 0) {
+      bool any = false;
+      for (const ThreadSpec& ts : sc.threads) any = any || ts.process == process;
+      if (!any) threads.fail("every thread of the process has count 0: nothing to run");
+      for (ThreadSpec& ts : sc.threads)
+        if (ts.process == process) ts.start += spawn;
+      for (ThreadSpec& ts : sc.threads)
+        if (ts.process == process) {
+          ts.start -= spawn;
+          ts.spawn = spawn;
+          break;
+        }
+    }
+  };
+  if (!root.has("threads") && !root.has("processes"))
+    root.fail("missing \"threads\": a scenario needs at least one thread");
+  if (root.has("threads")) load_threads(root.at("threads"), "", 0, Time::zero(), Time::zero());
+  if (root.has("processes")) {
+    const Node procs = root.at("processes");
+    if (!procs.value().is_array() || procs.value().empty()) procs.fail("expected a non-empty list of processes");
+    const Time ipc = Time::ns(sc.interpreter.ipc_bytes > 0 && sc.interpreter.ipc_per_byte.count() >
+                                                                 (kMaxDurationNs - sc.interpreter.process_spawn.count()) / sc.interpreter.ipc_bytes
+                                  ? kMaxDurationNs
+                                  : sc.interpreter.ipc_per_byte.count() * sc.interpreter.ipc_bytes);
+    for (size_t i = 0; i < procs.value().size(); ++i) {
+      const Node p = procs.at(i);
+      p.expect_object("a process");
+      p.only_keys({"name", "count", "start", "threads"});
+      const std::string pname = p.has("name") ? p.at("name").str() : "process" + std::to_string(i);
+      if (pname.empty()) p.at("name").fail("a process name must not be empty");
+      for (unsigned char c : pname)
+        if (c < 0x20 || c == '"' || c == '\\' || c == ',' || c == '/')
+          p.at("name").fail("a process name must not contain control characters, quotes, backslashes, commas or slashes");
+      const int64_t count = p.has("count") ? p.at("count").integer(1, 4096) : 1;
+      const Time start = p.has("start") ? p.at("start").duration() : Time::zero();
+      if (!p.has("threads")) p.fail("missing \"threads\"");
+      for (int64_t k = 0; k < count; ++k) {
+        const std::string prefix = (count > 1 ? pname + "#" + std::to_string(k) : pname) + "/";
+        load_threads(p.at("threads"), prefix, sc.interpreters++, start, sc.interpreter.process_spawn + ipc);
+      }
     }
   }
+  if (sc.threads.empty())
+    root.at(root.has("threads") ? "threads" : "processes").fail("every thread has count 0: nothing to run");
   bool any_live = false;
   for (const auto& t : sc.threads) any_live = any_live || !t.daemon;
-  if (!any_live) threads.fail("every thread is a daemon: the run would never end (mark one \"daemon\": false)");
+  if (!any_live)
+    root.at(root.has("threads") ? "threads" : "processes")
+        .fail("every thread is a daemon: the run would never end (mark one \"daemon\": false)");
   return sc;
 }
 

@@ -1,5 +1,7 @@
 #include "models/simulation.h"
 
+#include <algorithm>
+
 #include "models/gil_registry.h"
 #include "models/input_error.h"
 #include "models/interpreter.h"
@@ -11,28 +13,49 @@ namespace gilsim {
 namespace {
 
 RunResult execute(const Scenario& sc, std::vector<ThreadPlan> plans, const std::vector<std::string>& names,
-                  const std::vector<bool>& daemon, Observer* extra) {
+                  const std::vector<bool>& daemon, Observer* extra, bool serial) {
   const PolicyInfo* info = find_policy(sc.interpreter.gil);
   if (!info) throw InputError(sc.file, "/interpreter/gil", "unknown GIL policy \"" + sc.interpreter.gil + "\" (" + policy_names() + ")");
-  std::unique_ptr<GilPolicy> policy = info->make(sc);
+  // One GIL per interpreter: the main process and each process of the `processes` block.
+  int interpreters = 1;
+  for (const ThreadPlan& p : plans) interpreters = std::max(interpreters, p.interp + 1);
+  std::vector<std::unique_ptr<GilPolicy>> owned;
+  std::vector<GilPolicy*> policies;
+  for (int i = 0; i < interpreters; ++i) {
+    owned.push_back(info->make(sc));
+    policies.push_back(owned.back().get());
+  }
+  // A policy that runs every thread in a process of its own charges each the process start-up.
+  // The serial baseline is one process: it pays no start-up.
+  if (!serial)
+    for (ThreadPlan& p : plans) p.spawn = Time::sat_add(p.spawn, policies.front()->spawn_cost());
   const int n = static_cast<int>(plans.size());
 
   Engine engine;
-  Metrics metrics(n);
+  // Each core has 2 timers; each thread 3 (start, I/O, wake-up) and one per-thread policy timer.
+  const size_t timers = 2 * static_cast<size_t>(sc.machine.cores) + 4 * static_cast<size_t>(n) + 8;
+  engine.reserve(timers, 256);
+  Metrics metrics(n, interpreters);
+  std::vector<int> interp_of;
+  for (const ThreadPlan& p : plans) interp_of.push_back(p.interp);
+  metrics.set_interpreters(std::move(interp_of));
   ObserverList observers;
   observers.add(&metrics);
   if (extra) observers.add(extra);
-  Interpreter ix(engine, sc.machine, sc.seed, std::move(plans), *policy, observers);
+  Interpreter ix(engine, sc.machine, sc.seed, std::move(plans), std::move(policies), observers);
   std::unique_ptr<InvariantChecker> checker;
   if (invariant_checking()) {
     checker = std::make_unique<InvariantChecker>(engine, n);
-    checker->attach(ix, *policy, &metrics);
+    std::vector<GilPolicy*> gils;  // `policies` was moved into the interpreter
+    for (const auto& p : owned) gils.push_back(p.get());
+    checker->attach(ix, gils, &metrics);
     observers.add(checker.get());
     engine.set_after_event(checker.get());
   }
   ix.start();
 
   RunResult r;
+  r.threads.reserve(static_cast<size_t>(n));
   r.status = engine.run(RunLimits{sc.limits.max_events, sc.limits.horizon});
   r.complete = ix.live() == 0;
   r.end = engine.now();
@@ -46,7 +69,7 @@ RunResult execute(const Scenario& sc, std::vector<ThreadPlan> plans, const std::
     tr.finished = ix.finished(t);
     tr.finish = ix.finish_time(t);
     tr.cpu = ix.os().oncore_time(t);
-    tr.m = metrics.thread(t);
+    tr.m = metrics.take_thread(t);
     r.threads.push_back(std::move(tr));
   }
   for (int c = 0; c < ix.os().cores(); ++c) {
@@ -64,26 +87,26 @@ RunResult simulate(const Scenario& sc, Observer* extra) {
   std::vector<std::string> names;
   std::vector<bool> daemon;
   for (const auto& t : sc.threads) {
-    plans.push_back(ThreadPlan{t.start, t.daemon, {Segment{&t.program, stable_hash(t.name)}}});
+    plans.push_back(ThreadPlan{t.start, t.daemon, {Segment{t.program.get(), stable_hash(t.name)}}, t.process, t.spawn});
     names.push_back(t.name);
     daemon.push_back(t.daemon);
   }
-  return execute(sc, std::move(plans), names, daemon, extra);
+  return execute(sc, std::move(plans), names, daemon, extra, false);
 }
 
 RunResult simulate_serial(const Scenario& sc) {
-  ThreadPlan one{Time::zero(), false, {}};
+  ThreadPlan one{Time::zero(), false, {}, 0, Time::zero()};
   for (const auto& t : sc.threads)
-    if (!t.daemon) one.segments.push_back(Segment{&t.program, stable_hash(t.name)});
-  return execute(sc, {one}, {"serial"}, {false}, nullptr);
+    if (!t.daemon) one.segments.push_back(Segment{t.program.get(), stable_hash(t.name)});
+  return execute(sc, {one}, {"serial"}, {false}, nullptr, true);
 }
 
 Outcome run_outcome(const Scenario& sc, Observer* extra) {
   Outcome o;
-  o.scenario = &sc;
-  o.run = simulate(sc, extra);
+  o.scenario = sc;
+  o.run = simulate(o.scenario, extra);
   if (!o.run.complete) return o;
-  o.serial = simulate_serial(sc);
+  o.serial = simulate_serial(o.scenario);
   if (!o.serial.complete) {
     o.why_no_speedup = "the serial baseline did not finish within the scenario's limits";
   } else if (o.run.end == Time::zero()) {

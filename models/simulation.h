@@ -45,7 +45,7 @@ RunResult simulate_serial(const Scenario& sc);
 
 /// One scenario run with its baseline: what every report prints.
 struct Outcome {
-  const Scenario* scenario = nullptr;
+  Scenario scenario;  ///< the scenario as run (a copy: thread programs are shared)
   RunResult run;
   RunResult serial;
   /// serial_ns / makespan_ns; empty with `why` when undefined.

@@ -12,6 +12,7 @@ TimerId Engine::make_timer(EventHandler* handler, uint32_t kind, uint32_t arg, u
 void Engine::schedule(TimerId t, Time when) {
   assert(when >= now_ && "scheduling into the past");
   Slot& s = timers_[t];
+  if (s.pending) retire();
   ++s.gen;
   s.pending = true;
   s.when = when;
@@ -24,6 +25,16 @@ void Engine::cancel(TimerId t) {
   if (!s.pending) return;
   ++s.gen;
   s.pending = false;
+  retire();
+}
+
+void Engine::retire() {
+  // Retired entries stay in the heap until they surface; when they outnumber the live ones the
+  // heap is rebuilt without them, so it never holds more than twice the pending events.
+  if (++tombstones_ > 64 && tombstones_ * 2 > queue_.size()) {
+    queue_.remove_if([this](const Event& e) { return e.gen != timers_[e.timer].gen || !timers_[e.timer].pending; });
+    tombstones_ = 0;
+  }
 }
 
 RunStatus Engine::run(const RunLimits& limits) {
@@ -33,6 +44,7 @@ RunStatus Engine::run(const RunLimits& limits) {
     Slot& s = timers_[top.timer];
     if (top.gen != s.gen || !s.pending) {  // cancelled or rescheduled: a tombstone
       queue_.pop();
+      if (tombstones_ > 0) --tombstones_;
       continue;
     }
     if (top.when > limits.horizon) return RunStatus::kHorizon;

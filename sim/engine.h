@@ -42,6 +42,11 @@ public:
   Engine& operator=(const Engine&) = delete;
 
   Time now() const { return now_; }
+  /// Room for `timers` timers and `events` pending events, so setup does not over-allocate.
+  void reserve(size_t timers, size_t events) {
+    timers_.reserve(timers);
+    queue_.reserve(events);
+  }
 
   /// A timer owned by `handler`; its events carry (kind, arg) and sort by `priority` among events
   /// at the same time (lower runs first).
@@ -67,6 +72,7 @@ public:
   uint64_t fingerprint() const { return fingerprint_; }
 
 private:
+  void retire();
   struct Slot {
     EventHandler* handler;
     uint32_t kind;
@@ -81,6 +87,7 @@ private:
   EventHandler* after_ = nullptr;
   Time now_;
   uint64_t seq_ = 0;
+  size_t tombstones_ = 0;  ///< queued entries retired by cancel or reschedule
   uint64_t events_ = 0;
   uint64_t fingerprint_ = 0x6a09e667f3bcc908ULL;
   bool stopped_ = false;

@@ -16,11 +16,16 @@ void EventQueue::push(const Event& e) {
 
 Event EventQueue::pop() {
   const Event result = heap_.front();
-  const Event last = heap_.back();
+  heap_.front() = heap_.back();
   heap_.pop_back();
+  if (!heap_.empty()) sift_down(0);
+  return result;
+}
+
+void EventQueue::sift_down(size_t i) {
   const size_t n = heap_.size();
-  if (n == 0) return result;
-  size_t i = 0;
+  if (i >= n) return;
+  const Event last = heap_[i];
   for (;;) {
     const size_t first = i * kArity + 1;
     if (first >= n) break;
@@ -33,7 +38,6 @@ Event EventQueue::pop() {
     i = best;
   }
   heap_[i] = last;
-  return result;
 }
 
 }  // namespace gilsim

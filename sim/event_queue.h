@@ -30,8 +30,18 @@ public:
   void push(const Event& e);
   Event pop();
   void clear() { heap_.clear(); }
+  /// Drops every event for which `dead(e)` holds and restores the heap order: O(n).
+  template <typename Dead>
+  void remove_if(Dead dead) {
+    size_t out = 0;
+    for (size_t i = 0; i < heap_.size(); ++i)
+      if (!dead(heap_[i])) heap_[out++] = heap_[i];
+    heap_.resize(out);
+    for (size_t i = heap_.size() / kArity + 1; i-- > 0;) sift_down(i);
+  }
 
 private:
+  void sift_down(size_t i);
   static bool before(const Event& a, const Event& b) {
     return a.when < b.when || (a.when == b.when && a.order < b.order);
   }

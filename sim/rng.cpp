@@ -34,6 +34,53 @@ Rng Rng::stream(uint64_t seed, uint64_t stream) {
 
 static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
+// The distributions use these instead of <cmath>'s log and cos: libm picks its implementation
+// at run time by CPU features (an FMA variant on some machines), and versions differ, so its last
+// bit is not the same everywhere. These use only + - * / and exact scaling, which IEEE 754 makes
+// identical on every conforming machine (the build turns off FMA contraction).
+
+/// Natural logarithm of x > 0: x = m * 2^e with m in [sqrt(1/2), sqrt(2)), then
+/// log(m) = 2 atanh(s), s = (m - 1) / (m + 1), |s| < 0.172, by its series (error below 1e-16).
+double det_log(double x) {
+  int e;
+  double m = std::frexp(x, &e);  // exact: m in [0.5, 1)
+  if (m < 0.70710678118654752440) {
+    m *= 2;
+    --e;
+  }
+  const double s = (m - 1) / (m + 1);
+  const double s2 = s * s;
+  double term = s, sum = 0;
+  for (int k = 1; k < 40; k += 2) {
+    sum += term / k;
+    term *= s2;
+  }
+  return 2 * sum + e * 0.69314718055994530942;
+}
+
+/// Cosine of x in [0, 2 pi): reduced to [0, pi/4] by symmetry, then its Taylor series.
+double det_cos(double x) {
+  const double pi = 3.14159265358979323846;
+  double sign = 1;
+  if (x > pi) x = 2 * pi - x;  // cos is symmetric about pi
+  if (x > pi / 2) {
+    x = pi - x;
+    sign = -1;
+  }
+  bool use_sin = false;
+  if (x > pi / 4) {
+    x = pi / 2 - x;  // cos(x) = sin(pi/2 - x)
+    use_sin = true;
+  }
+  const double x2 = x * x;
+  double term = use_sin ? x : 1.0, sum = 0;
+  for (int k = use_sin ? 1 : 0; k < 30; k += 2) {
+    sum += term;
+    term *= -x2 / ((k + 1) * (k + 2));
+  }
+  return sign * sum;
+}
+
 uint64_t Rng::next() {
   const uint64_t result = rotl(s_[1] * 5, 7) * 9;
   const uint64_t t = s_[1] << 17;
@@ -60,13 +107,13 @@ int64_t Rng::uniform_int(int64_t lo, int64_t hi) {
   return static_cast<int64_t>(static_cast<uint64_t>(lo) + x % n);
 }
 
-double Rng::exponential(double mean) { return -mean * std::log1p(-uniform01()); }
+double Rng::exponential(double mean) { return -mean * det_log(1.0 - uniform01()); }
 
 double Rng::normal(double mean, double sd) {
   double u1 = uniform01();
   const double u2 = uniform01();
   if (u1 <= 0.0) u1 = 0x1.0p-53;
-  return mean + sd * std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+  return mean + sd * std::sqrt(-2.0 * det_log(u1)) * det_cos(6.283185307179586 * u2);
 }
 
 }  // namespace gilsim

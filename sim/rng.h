@@ -13,6 +13,11 @@ uint64_t splitmix64(uint64_t& state);
 /// A 64-bit hash of a string (FNV-1a folded through splitmix64), stable across platforms.
 uint64_t stable_hash(std::string_view s);
 
+/// log(x), x > 0, and cos(x), x in [0, 2 pi), from exactly rounded operations only: the same
+/// bits on every machine, unlike libm's.
+double det_log(double x);
+double det_cos(double x);
+
 /// xoshiro256** 1.0 (Blackman, Vigna) with distributions written here, not taken from <random>.
 class Rng {
 public:

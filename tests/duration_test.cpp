@@ -43,14 +43,14 @@ TEST_CASE("durations: malformed, negative, sub-nanosecond and huge values are re
 TEST_CASE("durations: fixed and tick durations draw exactly; distributions stay in range") {
   Rng r(5);
   CHECK(DurationSpec::fixed(Time::us(7)).draw(r, Time::ns(25)) == Time::us(7));
-  CHECK((DurationSpec{DurationSpec::Kind::kTicks, 300, 0}).draw(r, Time::ns(20)) == Time::ns(6000));
+  CHECK((DurationSpec{DurationSpec::Kind::kTicks, 300, 0, nullptr}).draw(r, Time::ns(20)) == Time::ns(6000));
   const auto u = DurationSpec::uniform(Time::us(20), Time::us(60));
   for (int i = 0; i < 1000; ++i) {
     const Time t = u.draw(r, Time::zero());
     REQUIRE(t >= Time::us(20));
     REQUIRE(t <= Time::us(60));
   }
-  const DurationSpec n{DurationSpec::Kind::kNormal, 10, 1000};  // clamped at 0
+  const DurationSpec n{DurationSpec::Kind::kNormal, 10, 1000, nullptr};  // clamped at 0
   for (int i = 0; i < 1000; ++i) REQUIRE(n.draw(r, Time::zero()) >= Time::zero());
 }
 
@@ -59,4 +59,42 @@ TEST_CASE("durations: formatting picks the largest exact unit") {
   CHECK(format_duration(1500000) == "1500us");
   CHECK(format_duration(7) == "7ns");
   CHECK(format_duration(0) == "0ns");
+}
+
+TEST_CASE("durations: a quantile table is a piecewise-linear inverse CDF") {
+  // System: the 2.7.18 wake-up latency table. Expectation: exact values at the points, linear in
+  // between, and draws whose empirical percentiles match the table.
+  const std::vector<QuantilePoint> pts = {{0, 4060}, {10, 6203}, {50, 6297}, {90, 6437}, {99, 12937}, {100, 14492}};
+  CHECK(check_quantiles(pts).empty());
+  CHECK(DurationSpec::inverse_cdf(pts, 0) == 4060.0);
+  CHECK(DurationSpec::inverse_cdf(pts, 50) == 6297.0);
+  CHECK(DurationSpec::inverse_cdf(pts, 95) == 6437.0 + (12937.0 - 6437.0) * 5.0 / 9.0);
+  CHECK(DurationSpec::inverse_cdf(pts, 100) == 14492.0);
+  const DurationSpec d = DurationSpec::quantiles(pts);
+  CHECK(d.typical(Time::zero()) == Time::ns(6297));
+  CHECK(d.str() == "quantiles(p0 4060ns, p10 6203ns, p50 6297ns, p90 6437ns, p99 12937ns, p100 14492ns)");
+  Rng r(3);
+  int below_p10 = 0, above_p90 = 0;
+  for (int i = 0; i < 100000; ++i) {
+    const Time t = d.draw(r, Time::zero());
+    REQUIRE(t >= Time::ns(4060));
+    REQUIRE(t <= Time::ns(14492));
+    below_p10 += t < Time::ns(6203);
+    above_p90 += t > Time::ns(6437);
+  }
+  CHECK(below_p10 > 9500);
+  CHECK(below_p10 < 10500);
+  CHECK(above_p90 > 9500);
+  CHECK(above_p90 < 10500);
+  Rng a(11), b(11);
+  for (int i = 0; i < 100; ++i) REQUIRE(d.draw(a, Time::zero()) == d.draw(b, Time::zero()));
+}
+
+TEST_CASE("durations: malformed quantile tables are refused with the reason") {
+  CHECK(check_quantiles({{0, 5}}) == "a quantile table needs at least two points, [0, low] and [100, high]");
+  CHECK(check_quantiles({{1, 5}, {100, 6}}) == "the first point must be at percent 0");
+  CHECK(check_quantiles({{0, 5}, {99, 6}}) == "the last point must be at percent 100");
+  CHECK(check_quantiles({{0, 5}, {50, 6}, {50, 7}, {100, 8}}) == "percents must increase (point 2)");
+  CHECK(check_quantiles({{0, 5}, {50, 4}, {100, 8}}) == "values must not decrease (point 1)");
+  CHECK(check_quantiles({{0, 5}, {50, 5}, {100, 5}}).empty());  // a step is allowed
 }

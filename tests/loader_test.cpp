@@ -40,7 +40,7 @@ TEST_CASE("loader: count replicates threads as name#i, loops compile with jumps"
   REQUIRE(sc.threads.size() == 3);
   CHECK(sc.threads[2].name == "w#2");
   CHECK(sc.threads[1].start == Time::ms(2));
-  const auto& p = sc.threads[0].program;
+  const auto& p = *sc.threads[0].program;
   REQUIRE(p.size() == 5);  // begin, io, cpu, end-loop, end
   CHECK(p[0].kind == Op::Kind::kLoopBegin);
   CHECK(p[0].count == 4);
@@ -68,6 +68,28 @@ TEST_CASE("loader: every error names the JSON path and the reason") {
   CHECK(load_error(R"({"interpreter":{"switch_interval":"0us"},"threads":[{"program":[{"cpu":"1ms"}]}]})") == "/interpreter/switch_interval: must be at least 1us (CPython keeps it in whole microseconds and rejects 0)");
 }
 
+TEST_CASE("loader: quantile distributions load for costs and phases, with exact errors") {
+  // System: a measured wake-up latency table in machine.costs and one on an I/O phase.
+  // Expectation: both load as quantile tables; each malformed table names its JSON path.
+  const Scenario sc = test::scenario(R"({"machine":{"costs":{"wakeup_latency":{"quantiles":[[0,"4us"],[10,"6.2us"],[50,"6.3us"],[100,"14.5us"]]},
+      "syscall":{"quantiles":[[0,"400ns"],[100,"500ns"]]}}},
+      "threads":[{"program":[{"io":{"quantiles":[[0,"1ms"],[100,"2ms"]]}}]}]})");
+  CHECK(sc.machine.costs.wakeup_latency.kind == DurationSpec::Kind::kQuantiles);
+  CHECK(sc.machine.costs.wakeup_latency.typical(Time::zero()) == Time::ns(6300));
+  CHECK(sc.machine.costs.syscall.kind == DurationSpec::Kind::kQuantiles);
+  CHECK((*sc.threads[0].program)[0].dur.table->size() == 2);
+  const std::string pre = R"({"machine":{"costs":{"wakeup_latency":{"quantiles":)";
+  const std::string post = R"(}}},"threads":[{"program":[{"cpu":"1ms"}]}]})";
+  const std::string path = "/machine/costs/wakeup_latency/quantiles";
+  CHECK(load_error(pre + R"("6us")" + post) == path + ": quantiles takes [[percent, duration], ...] from [0, ...] to [100, ...]");
+  CHECK(load_error(pre + R"([[10,"6us"],[100,"7us"]])" + post) == path + ": the first point must be at percent 0");
+  CHECK(load_error(pre + R"([[0,"6us"],[90,"7us"]])" + post) == path + ": the last point must be at percent 100");
+  CHECK(load_error(pre + R"([[0,"6us"],[50,"7us"],[40,"8us"],[100,"9us"]])" + post) == path + "/2/0: percents must increase: 40 after 50.0");
+  CHECK(load_error(pre + R"([[0,"6us"],[50,"5us"],[100,"9us"]])" + post) == path + "/1/1: values must not decrease (a quantile table is a CDF)");
+  CHECK(load_error(pre + R"([[0,"6us"],[101,"9us"]])" + post) == path + "/1/0: must be between 0.0 and 100.0, got 101");
+  CHECK(load_error(pre + R"([[0,"6us"],[100]])" + post) == path + "/1: expected [percent, duration]: quantiles takes [[percent, duration], ...] from [0, ...] to [100, ...]");
+}
+
 TEST_CASE("loader: malformed JSON, duplicate keys and deep nesting are errors with a place") {
   CHECK_THROWS_WITH(parse_json_text("{\"a\": 1,}", "f.json"), Catch::Contains("invalid JSON"));
   try {
@@ -93,4 +115,14 @@ TEST_CASE("loader: --set overrides values, creating missing object keys") {
   CHECK(sc.machine.cores == 8);
   CHECK_THROWS_WITH(apply_override(doc, parse_override("threads.5.count=1"), "f.json"), Catch::Contains("out of range"));
   CHECK_THROWS_WITH(parse_override("novalue"), Catch::Contains("expected PATH=VALUE"));
+}
+
+TEST_CASE("loader: count 0 leaves a thread out, so a sweep can vary a thread's count from zero") {
+  // System: a daemon CPU thread with count 0 next to one I/O thread. Expectation: one thread, "io".
+  const Scenario sc = test::scenario(R"({"threads":[{"name":"cpu","daemon":true,"count":0,"program":[{"cpu":"1ms"}]},
+    {"name":"io","program":[{"io":"1ms"}]}]})");
+  REQUIRE(sc.threads.size() == 1);
+  CHECK(sc.threads[0].name == "io");
+  CHECK_THROWS_WITH(test::scenario(R"({"threads":[{"name":"w","count":0,"program":[{"cpu":"1ms"}]}]})"),
+                    Catch::Contains("every thread has count 0: nothing to run"));
 }

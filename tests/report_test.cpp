@@ -29,7 +29,7 @@ TEST_CASE("histogram: percentiles are within 1/16 of the true value") {
 TEST_CASE("report: the JSON report carries the keys scripts rely on") {
   const Scenario sc = test::scenario(R"({"name":"r","threads":[{"name":"a","program":[{"cpu":"1ms"}]}]})");
   const Outcome o = run_outcome(sc);
-  const auto j = report_json(o);
+  const auto j = report_json(o, analyse(o));
   for (const char* k : {"schema_version", "tool_version", "scenario", "seed", "policy", "fingerprint", "events", "makespan_ns",
                         "serial_ns", "speedup", "gil", "threads", "cores"})
     CHECK(j.contains(k));
@@ -43,10 +43,13 @@ TEST_CASE("report: the JSON report carries the keys scripts rely on") {
 TEST_CASE("report: the same scenario and seed give byte-identical JSON; another seed changes it") {
   const std::string text = R"({"seed":3,"machine":{"cores":2},"threads":[{"name":"c","count":2,"program":[{"loop":50,"do":[{"cpu":{"exp":"200us"}},{"io":{"uniform":["10us","90us"]}}]}]}]})";
   const Scenario a = test::scenario(text);
-  const std::string one = report_json(run_outcome(a)).dump();
-  const std::string two = report_json(run_outcome(a)).dump();
+  const Outcome oa = run_outcome(a);
+  const std::string one = report_json(oa, analyse(oa)).dump();
+  const Outcome ob = run_outcome(a);
+  const std::string two = report_json(ob, analyse(ob)).dump();
   CHECK(one == two);
   Scenario b = test::scenario(text);
   b.seed = 4;
-  CHECK(report_json(run_outcome(b)).dump() != one);
+  const Outcome oc = run_outcome(b);
+  CHECK(report_json(oc, analyse(oc)).dump() != one);
 }

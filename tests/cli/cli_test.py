@@ -10,6 +10,9 @@ Prints "ok NAME" or "FAIL NAME: why" per case and ends with "cli: N passed, N fa
 """
 import argparse
 import json
+import shutil
+import xml.etree.ElementTree as ET
+from collections import defaultdict
 import os
 import subprocess
 import sys
@@ -145,6 +148,69 @@ def bad_corpus(gilsim):
         record("bad " + c["file"], not why, "; ".join(why))
 
 
+def ns(us):
+    """A trace timestamp (microseconds, three decimals) as exact nanoseconds, from its text."""
+    whole, dot, frac = str(us).partition(".")
+    if not dot or len(frac) != 3:
+        raise ValueError("timestamp %s is not written with exactly three decimals" % us)
+    return int(whole) * 1000 + int(frac)
+
+
+def pictures(gilsim):
+    """--trace and --timeline on the convoy and the py2 battle: the trace parses, each thread's
+    slices tile its lifetime, the GIL holds add up to gil.held_ns; the SVG is well-formed XML."""
+    for scen in ("convoy.json", "two_cpu_py2_2core.json"):
+        with tempfile.TemporaryDirectory() as tmp:
+            tr, svg, rep = (os.path.join(tmp, n) for n in ("t.json", "t.svg", "r.json"))
+            rc, out, err = run(gilsim, ["run", "scenarios/" + scen, "--format", "json", "--output", rep,
+                                        "--trace", tr, "--timeline", svg])
+            if rc != 0:
+                record("pictures " + scen, False, "exit %d: %s" % (rc, err.strip()))
+                continue
+            report = json.load(open(rep))
+            try:
+                doc = json.load(open(tr), parse_float=lambda t: t)
+            except ValueError as e:
+                record("trace parses as JSON " + scen, False, str(e))
+                continue
+            record("trace parses as JSON " + scen, True)
+            tracks = defaultdict(list)
+            for e in doc["traceEvents"]:
+                if e["ph"] == "X":
+                    tracks[(e["pid"], e["tid"])].append((ns(e["ts"]), ns(e["ts"]) + ns(e["dur"])))
+            why = []
+            for i, t in enumerate(report["threads"]):
+                sl = sorted(tracks[(1, i)])
+                end = t["finish_ns"] if t["finish_ns"] else report["makespan_ns"]
+                if not sl or sl[-1][1] != end or any(a[1] != b[0] for a, b in zip(sl, sl[1:])):
+                    why.append("thread %s does not tile its lifetime up to %d" % (t["name"], end))
+            record("trace thread slices tile their lifetimes " + scen, not why, "; ".join(why))
+            held = sum(b - a for a, b in tracks[(3, 0)])
+            record("trace GIL holds add up to gil.held_ns " + scen, held == report["gil"]["held_ns"],
+                   "%d != %d" % (held, report["gil"]["held_ns"]))
+            try:
+                root = ET.parse(svg).getroot()
+                record("timeline SVG is well-formed XML " + scen, root.tag == "{http://www.w3.org/2000/svg}svg", root.tag)
+            except ET.ParseError as e:
+                record("timeline SVG is well-formed XML " + scen, False, str(e))
+    with tempfile.TemporaryDirectory() as tmp:
+        tr = os.path.join(tmp, "w.json")
+        rc, out, err = run(gilsim, ["run", "scenarios/convoy.json", "--trace", tr, "--trace-window", "10ms:20ms"])
+        events = json.load(open(tr), parse_float=lambda t: t)["traceEvents"] if rc == 0 else []
+        outside = [e for e in events if e["ph"] != "M" and not
+                   (10000000 <= ns(e["ts"]) and ns(e["ts"]) + ns(e.get("dur", "0.000")) <= 20000000)]
+        record("--trace-window limits the events to the window", rc == 0 and events and not outside,
+               "exit %d, %d events outside" % (rc, len(outside)))
+    with tempfile.TemporaryDirectory() as tmp:
+        png = os.path.join(tmp, "t.png")
+        rc, out, err = run(gilsim, ["run", "scenarios/convoy.json", "--timeline", png])
+        if shutil.which("rsvg-convert"):
+            ok = rc == 0 and open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+            record("--timeline FILE.png writes a PNG", ok, "exit %d: %s" % (rc, err.strip()))
+        else:
+            record("--timeline FILE.png without rsvg-convert is a clear error", rc == 2 and "rsvg-convert" in err, err.strip())
+
+
 def determinism(gilsim, other):
     for f in scenario_files():
         a = run(gilsim, ["run", "scenarios/" + f, "--format", "json"])[1]
@@ -166,6 +232,7 @@ def main():
     golden_and_claims(gilsim, a.update)
     cases(gilsim)
     bad_corpus(gilsim)
+    pictures(gilsim)
     determinism(gilsim, other)
     passed = sum(1 for _, ok in results if ok)
     print("cli: %d passed, %d failed" % (passed, len(results) - passed))

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "models/analysis.h"
 #include "models/input_error.h"
 #include "models/invariants.h"
 #include "models/report.h"
@@ -22,9 +23,10 @@ bool run_input(const uint8_t* data, size_t size) {
     sc.limits.max_events = std::min<uint64_t>({sc.limits.max_events, kEventBudget, 4000000 / width + 1});
     sc.limits.horizon = min(sc.limits.horizon, Time::s(10));
     const Outcome o = run_outcome(sc);
-    (void)report_json(o).dump();
-    (void)report_text(o);
-    (void)report_csv(o);
+    const Analysis a = analyse(o);
+    (void)report_json(o, a).dump();
+    (void)report_text(o, a);
+    (void)report_csv(o, a);
     return true;
   } catch (const InputError&) {
     return false;

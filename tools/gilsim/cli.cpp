@@ -35,7 +35,9 @@ po::variables_map parse(const std::vector<std::string>& args, const po::options_
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
-      {"run", "run SCENARIO        simulate a scenario and report (text, json or csv)", cmd_run},
+      {"run", "run SCENARIO        simulate a scenario and report (text, json, jsonl or csv)", cmd_run},
+      {"compare", "compare SCENARIO    run it under several GIL policies (--gil py2,py3,nogil) side by side; --expect for CI", cmd_compare},
+      {"sweep", "sweep SCENARIO      run a scenario over a design of parameter values (JSON Lines)", cmd_sweep},
       {"validate", "validate SCENARIO.. load and check scenarios, run nothing", cmd_validate},
       {"policies", "policies            list the GIL policies and their parameters", cmd_policies},
       {"random", "random --seed N      print a random valid scenario (the property tests' generator)", cmd_random},

@@ -9,6 +9,11 @@
 #include <boost/program_options.hpp>
 
 #include "models/scenario_loader.h"
+#include "models/simulation.h"
+
+namespace gilsim {
+struct Outcome;
+}
 
 namespace gilsim::cli {
 
@@ -54,5 +59,10 @@ int cmd_run(const std::vector<std::string>& args);
 int cmd_validate(const std::vector<std::string>& args);
 int cmd_policies(const std::vector<std::string>& args);
 int cmd_random(const std::vector<std::string>& args);
+int cmd_compare(const std::vector<std::string>& args);
+int cmd_sweep(const std::vector<std::string>& args);
+
+/// The one-line reason a run stopped before its threads finished (event budget, horizon).
+std::string run_limit_message(const gilsim::Outcome& o);
 
 }  // namespace gilsim::cli

@@ -8,6 +8,7 @@
 #include "models/simulation.h"
 #include "tools/gilsim/cli.h"
 #include "tools/gilsim/output.h"
+#include "tools/gilsim/run_outputs.h"
 
 namespace gilsim::cli {
 
@@ -16,10 +17,10 @@ std::string run_limit_message(const Outcome& o) {
   const std::string at = " at simulated time " + human_time(r.end.count()) + " after " + std::to_string(r.events) + " events";
   switch (r.status) {
     case RunStatus::kEventBudget:
-      return "the run hit its event budget (limits.max_events = " + std::to_string(o.scenario->limits.max_events) + ")" + at +
+      return "the run hit its event budget (limits.max_events = " + std::to_string(o.scenario.limits.max_events) + ")" + at +
              "; a thread that never ends, or raise the budget with --max-events";
     case RunStatus::kHorizon:
-      return "the run reached its time horizon (limits.horizon = " + human_time(o.scenario->limits.horizon.count()) + ")" + at +
+      return "the run reached its time horizon (limits.horizon = " + human_time(o.scenario.limits.horizon.count()) + ")" + at +
              " with threads still running; raise it with --horizon";
     default:
       return "the run ended with threads still waiting (a deadlock in the model)" + at;
@@ -32,10 +33,12 @@ int cmd_run(const std::vector<std::string>& args) {
   bool check = false;
   po::options_description d("gilsim run SCENARIO [options]");
   d.add_options()("help,h", "this help")
-      ("format", po::value(&format), "text (default), json or csv")
+      ("format", po::value(&format), "text (default), json, jsonl (one line) or csv (a row per thread)")
       ("output,o", po::value(&output), "write the report to FILE (atomically) instead of stdout")
       ("check-invariants", po::bool_switch(&check), "verify the model's invariants after every event (exit 70 on a violation)");
   so.add_to(d);
+  RunOutputs pictures;
+  pictures.add_to(d);
   po::options_description all;
   all.add(d).add_options()("scenario", po::value(&scenario));
   po::positional_options_description pos;
@@ -46,18 +49,23 @@ int cmd_run(const std::vector<std::string>& args) {
     return kExitOk;
   }
   if (scenario.empty()) throw UsageError("run needs a scenario file");
-  if (format != "text" && format != "json" && format != "csv") throw UsageError("--format must be text, json or csv, got \"" + format + "\"");
+  if (format != "text" && format != "json" && format != "jsonl" && format != "csv")
+    throw UsageError("--format must be text, json, jsonl or csv, got \"" + format + "\"");
+  pictures.check();
   if (check) set_invariant_checking(true);
   const Scenario sc = load_scenario_file(scenario, so.overrides());
-  const Outcome o = run_outcome(sc);
+  const Outcome o = run_outcome(sc, pictures.start(sc));
   if (!o.run.complete) {
     std::fprintf(stderr, "gilsim: error: %s: %s\n", scenario.c_str(), run_limit_message(o).c_str());
     return kExitLimit;
   }
+  pictures.finish(o);
+  const Analysis a = analyse(o);
   std::string text;
-  if (format == "json") text = report_json(o).dump(2) + "\n";
-  else if (format == "csv") text = report_csv(o);
-  else text = report_text(o);
+  if (format == "json") text = report_json(o, a).dump(2) + "\n";
+  else if (format == "jsonl") text = report_json(o, a).dump() + "\n";
+  else if (format == "csv") text = report_csv(o, a);
+  else text = report_text(o, a);
   write_output(output, text);
   return kExitOk;
 }

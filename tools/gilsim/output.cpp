@@ -14,22 +14,37 @@ void write_output(const std::string& path, const std::string& text) {
     std::fflush(stdout);
     return;
   }
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) throw std::runtime_error(path + ": cannot write: " + std::strerror(errno));
-  // Flushed to the disk before the rename: after a crash the name holds the old or the new
-  // report, never a torn one.
-  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size() && std::fflush(f) == 0 &&
-                  ::fsync(::fileno(f)) == 0;
-  if (std::fclose(f) != 0 || !ok) {
-    std::remove(tmp.c_str());
+  AtomicFile f(path);
+  if (std::fwrite(text.data(), 1, text.size(), f.get()) != text.size())
     throw std::runtime_error(path + ": cannot write: " + std::strerror(errno));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int e = errno;
-    std::remove(tmp.c_str());
-    throw std::runtime_error(path + ": cannot write: " + std::strerror(e));
-  }
+  f.commit();
+}
+
+AtomicFile::AtomicFile(std::string path) : path_(std::move(path)), tmp_(path_ + ".tmp." + std::to_string(::getpid())) {
+  f_ = std::fopen(tmp_.c_str(), "wb");
+  if (!f_) throw std::runtime_error(path_ + ": cannot write: " + std::strerror(errno));
+}
+
+AtomicFile::~AtomicFile() {
+  if (done_) return;
+  if (f_) std::fclose(f_);
+  std::remove(tmp_.c_str());
+}
+
+void AtomicFile::close() {
+  if (!f_) return;
+  // Flushed to the disk before the rename: after a crash the name holds the old or the new
+  // file, never a torn one.
+  const bool synced = std::fflush(f_) == 0 && ::fsync(::fileno(f_)) == 0;
+  const bool ok = std::fclose(f_) == 0 && synced;
+  f_ = nullptr;
+  if (!ok) throw std::runtime_error(path_ + ": cannot write: " + std::strerror(errno));
+}
+
+void AtomicFile::commit() {
+  close();
+  if (std::rename(tmp_.c_str(), path_.c_str()) != 0) throw std::runtime_error(path_ + ": cannot write: " + std::strerror(errno));
+  done_ = true;
 }
 
 }  // namespace gilsim

@@ -1,0 +1,302 @@
+"""Micro-benchmarks run INSIDE the interpreter being calibrated (Python 2.7 and 3.x).
+
+Usage: PYTHON calibrate_bench.py NAME [SIZE]   -> prints one JSON line.
+tools/calibrate drives this file; every benchmark feeds one gilsim cost:
+
+  tick         countdown `while n > 0: n -= 1`; ns per iteration   -> costs.tick (= iter/2)
+  py2ticks     Python 2 only, through ctypes: _Py_Ticker decrements per countdown iteration and
+               ticks between two check-interval expiries            -> documentation of `tick`
+  gil_check    Python 2 only: countdown with sys.setcheckinterval(1) vs a huge interval, GIL
+               created, one thread; extra ns per expiry             -> costs.gil_check
+  futex        waker-side CPU cost of FUTEX_WAKE with nobody to wake, and of one that wakes a
+               blocked process, minus a bare ctypes call (ctypes + libc syscall(2), Linux);
+               medians and per-call quantile tables                 -> costs.syscall, costs.wake
+  pingpong     round trip of a 1-byte pipe ping-pong between two threads (run pinned to ONE
+               core by the caller) and the same write+read pair done by one thread
+                                                                    -> costs.context_switch
+  wakeup       one-way lock hand-off latency between two threads on two cores: stamp, release
+               a threading.Lock the other thread is blocked on, stamp on return; per-hand-off
+               quantile table                                        -> costs.wakeup_latency
+  slice        one CPU-bound process, run twice side by side pinned to one core by the caller;
+               lengths of uninterrupted runs in its own clock stream -> scheduler.timeslice
+"""
+from __future__ import print_function
+
+import json
+import os
+import sys
+import threading
+import time
+
+
+def _mono_clock():
+    """time.perf_counter, or on Python 2 CLOCK_MONOTONIC through ctypes (time.time has 1 us steps)."""
+    if hasattr(time, "perf_counter"):
+        return time.perf_counter
+    try:
+        import ctypes
+
+        class Timespec(ctypes.Structure):
+            _fields_ = [("sec", ctypes.c_long), ("nsec", ctypes.c_long)]
+        libc = ctypes.CDLL(None)
+        ts = Timespec()
+        ref = ctypes.byref(ts)
+        gettime = libc.clock_gettime
+        if gettime(1, ref) != 0:
+            raise OSError("clock_gettime")
+
+        def clock():
+            gettime(1, ref)
+            return ts.sec + ts.nsec * 1e-9
+        return clock
+    except Exception:
+        return time.time
+
+
+clock = _mono_clock()
+
+
+def pct(values, p):
+    v = sorted(values)
+    if not v:
+        return None
+    k = (len(v) - 1) * p / 100.0
+    lo = int(k)
+    hi = min(lo + 1, len(v) - 1)
+    return v[lo] + (v[hi] - v[lo]) * (k - lo)
+
+
+# Percent points of the per-call distributions written as gilsim "quantiles" tables.
+QPOINTS = (0, 1, 5, 10, 25, 50, 75, 90, 95, 99, 100)
+
+
+def quantile_table(values, minus=0.0):
+    """[[percent, ns], ...] of the samples (seconds), each minus `minus` seconds, floored at 0."""
+    return [[p, max(0.0, (pct(values, p) - minus) * 1e9)] for p in QPOINTS]
+
+
+def emit(d):
+    d["python"] = "%d.%d.%d" % sys.version_info[:3]
+    print(json.dumps(d, sort_keys=True))
+    sys.stdout.flush()
+
+
+def count(n):
+    while n > 0:
+        n -= 1
+
+
+def timed_count(n, rounds=3):
+    best = None
+    for _ in range(rounds):
+        t0 = clock()
+        count(n)
+        dt = clock() - t0
+        best = dt if best is None or dt < best else best
+    return best
+
+
+def bench_tick(size):
+    # 3.11 specialises a code object after 8 calls; the first calls run generic bytecode (1.5x
+    # slower there). Report both; the profile's tick uses the warm (specialised) figure.
+    n = size or 2000000
+    cold = timed_count(n, rounds=1)
+    for _ in range(16):
+        count(1000)
+    dt = timed_count(n)
+    emit({"ns_per_iteration": dt * 1e9 / n, "cold_ns_per_iteration": cold * 1e9 / n,
+          "iterations": n})
+
+
+def bench_py2ticks(size):
+    import ctypes
+    ticker = ctypes.c_int.in_dll(ctypes.pythonapi, "_Py_Ticker")
+    sys.setcheckinterval(10 ** 6)
+
+    def delta(n):
+        a = ticker.value
+        count(n)
+        return a - ticker.value
+    count(10)
+    overhead = delta(0)
+    per_iter = (delta(30000) - overhead) / 30000.0
+    # with interval k, the ticker is reset to k at an expiry: find the period empirically
+    k = 50
+    sys.setcheckinterval(k)
+    count(10)
+    a = ticker.value
+    count(1000)
+    b = ticker.value
+    sys.setcheckinterval(100)
+    ticks = int(round(per_iter * 1000))
+    period = None
+    for cand in (k, k + 1):
+        if (a - ticks - overhead - b) % cand == 0:
+            period = cand
+    emit({"ticks_per_iteration": per_iter, "check_period_for_interval_%d" % k: period})
+
+
+def bench_gil_check(size):
+    if not hasattr(sys, "setcheckinterval") or sys.version_info[0] >= 3:
+        emit({"skipped": "Python 3 has no check interval"})
+        return
+    t = threading.Thread(target=lambda: None)  # creates the GIL (PyEval_InitThreads)
+    t.start()
+    t.join()
+    n = size or 1000000
+    for _ in range(16):
+        count(1000)
+    sys.setcheckinterval(10 ** 9)
+    base = timed_count(n)
+    sys.setcheckinterval(1)
+    small = timed_count(n)
+    sys.setcheckinterval(100)
+    # measured on 2.7.18: 3 ticks per iteration, one expiry every interval+1 ticks
+    expiries = 3.0 * n / 2
+    emit({"ns_per_expiry": (small - base) * 1e9 / expiries, "base_ns_per_iteration": base * 1e9 / n,
+          "small_ns_per_iteration": small * 1e9 / n})
+
+
+def libc_futex():
+    import ctypes
+    import platform
+    libc = ctypes.CDLL(None, use_errno=True)
+    nr = {"x86_64": 202, "aarch64": 98, "i686": 240, "i386": 240}.get(platform.machine())
+    if nr is None:
+        raise RuntimeError("unknown futex syscall number for " + platform.machine())
+    return ctypes, libc, nr
+
+
+def bench_futex(size):
+    # The waiter is a forked process blocked on a futex in shared memory, so that once woken it
+    # never competes for our GIL: the waker's timing holds only its own system call.
+    import mmap
+    ctypes, libc, nr = libc_futex()
+    mm = mmap.mmap(-1, 4096, mmap.MAP_SHARED)
+    word = ctypes.c_int.from_buffer(mm)
+    stop = ctypes.c_int.from_buffer(mm, 64)
+    addr = ctypes.byref(word)
+    FUTEX_WAIT, FUTEX_WAKE = 0, 1
+    n = size or 300
+    pid = os.fork()
+    if pid == 0:
+        while not stop.value:
+            libc.syscall(nr, addr, FUTEX_WAIT, 0, None, None, 0)
+        os._exit(0)
+    other = ctypes.byref(ctypes.c_int.from_buffer(mm, 128))  # a futex nobody waits on
+    wake, nowake, bare = [], [], []
+    for i in range(n):
+        time.sleep(0.001)  # lets the waiter block in the kernel again
+        for _ in range(5):  # warm the path after the sleep
+            libc.syscall(nr, other, FUTEX_WAKE, 1, None, None, 0)
+            libc.abs(1)
+        t0 = clock()
+        libc.abs(1)
+        t1 = clock()
+        libc.syscall(nr, other, FUTEX_WAKE, 1, None, None, 0)
+        t2 = clock()
+        woke = libc.syscall(nr, addr, FUTEX_WAKE, 1, None, None, 0)
+        t3 = clock()
+        bare.append(t1 - t0)
+        nowake.append(t2 - t1)
+        if woke == 1:
+            wake.append(t3 - t2)
+    stop.value = 1
+    libc.syscall(nr, addr, FUTEX_WAKE, 1, None, None, 0)
+    os.waitpid(pid, 0)
+    del word, stop, addr, other
+    b = pct(bare, 50)
+    nw = pct(nowake, 50)
+    emit({"wake_with_waiter_ns": (pct(wake, 50) - b) * 1e9 if wake else None,
+          "wake_no_waiter_ns": (nw - b) * 1e9,
+          "ctypes_call_ns": b * 1e9, "samples": len(wake),
+          # per call: the bare system call (minus the median ctypes call), and what waking a
+          # sleeper adds to it (minus the median call with nobody to wake)
+          "q_no_waiter": quantile_table(nowake, b),
+          "q_wake_extra": quantile_table(wake, nw) if wake else None})
+
+
+def bench_pingpong(size):
+    n = size or 20000
+    r1, w1 = os.pipe()
+    r2, w2 = os.pipe()
+
+    def echo():
+        for _ in range(n):
+            os.read(r1, 1)
+            os.write(w2, b"x")
+
+    th = threading.Thread(target=echo)
+    th.start()
+    t0 = clock()
+    for _ in range(n):
+        os.write(w1, b"x")
+        os.read(r2, 1)
+    rtt = (clock() - t0) / n
+    th.join()
+    # the same Python + syscall work without any blocking, one thread
+    t0 = clock()
+    for _ in range(n):
+        os.write(w1, b"x")
+        os.read(r1, 1)
+    pair = (clock() - t0) / n
+    emit({"rtt_ns": rtt * 1e9, "write_read_pair_ns": pair * 1e9, "round_trips": n})
+
+
+def bench_wakeup(size):
+    n = size or 2000
+    x = threading.Lock()
+    y = threading.Lock()
+    x.acquire()
+    y.acquire()
+    stamp = [0.0]
+    lat = []
+
+    def b_side():
+        for _ in range(n):
+            x.acquire()           # blocks until A releases
+            lat.append(clock() - stamp[0])
+            stamp[0] = clock()
+            y.release()
+
+    th = threading.Thread(target=b_side)
+    th.start()
+    time.sleep(0.01)
+    for _ in range(n):
+        stamp[0] = clock()
+        x.release()
+        y.acquire()              # blocks until B releases
+        lat.append(clock() - stamp[0])
+    th.join()
+    lat = lat[20:]
+    t0 = clock()
+    for _ in range(1000):
+        clock()
+    clk = (clock() - t0) / 1000
+    emit({"clock_ns": clk * 1e9, "p10_ns": pct(lat, 10) * 1e9, "p50_ns": pct(lat, 50) * 1e9,
+          "p90_ns": pct(lat, 90) * 1e9, "p99_ns": pct(lat, 99) * 1e9, "samples": len(lat),
+          "q": quantile_table(lat, clk)})
+
+
+def bench_slice(size):
+    duration = (size or 1000) / 1000.0
+    gap = 30e-6  # a pause longer than this in our own clock stream = someone else ran
+    runs, gaps = [], []
+    start = last = run_start = clock()
+    while last - start < duration:
+        t = clock()
+        if t - last > gap:
+            runs.append(last - run_start)
+            gaps.append(t - last)
+            run_start = t
+        last = t
+    runs = runs[1:]
+    emit({"runs": len(runs), "run_p50_ns": (pct(runs, 50) or 0) * 1e9,
+          "run_p10_ns": (pct(runs, 10) or 0) * 1e9, "run_p90_ns": (pct(runs, 90) or 0) * 1e9,
+          "gap_p50_ns": (pct(gaps, 50) or 0) * 1e9, "busy_fraction": 1 - sum(gaps) / duration})
+
+
+if __name__ == "__main__":
+    name = sys.argv[1]
+    size = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    globals()["bench_" + name](size)
