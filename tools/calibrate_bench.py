@@ -201,9 +201,14 @@ def bench_futex(size):
         nowake.append(t2 - t1)
         if woke == 1:
             wake.append(t3 - t2)
+    # The child may test `stop` just before our wake and block right after it (a lost wake-up):
+    # keep waking it until it has exited.
     stop.value = 1
-    libc.syscall(nr, addr, FUTEX_WAKE, 1, None, None, 0)
-    os.waitpid(pid, 0)
+    while True:
+        libc.syscall(nr, addr, FUTEX_WAKE, 1, None, None, 0)
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            break
+        time.sleep(0.001)
     del word, stop, addr, other
     b = pct(bare, 50)
     nw = pct(nowake, 50)
