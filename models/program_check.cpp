@@ -23,6 +23,7 @@ bool takes_time(const DurationSpec& d, Time tick) {
     case DurationSpec::Kind::kUniform: return d.b > 0;
     case DurationSpec::Kind::kExp: return d.a > 0;
     case DurationSpec::Kind::kNormal: return d.a > 0 || d.b > 0;
+    case DurationSpec::Kind::kQuantiles: return d.table->back().ns > 0;  // some draws are positive
   }
   return false;
 }

@@ -76,7 +76,7 @@ ordered_json random_scenario(uint64_t seed) {
   Gen g(seed);
   ordered_json doc;
   doc["format"] = 1;
-  doc["name"] = "random-" + std::to_string(seed);
+  doc["name"] = std::string("random-").append(std::to_string(seed));
   doc["seed"] = g.in(1, 1000000);
 
   const auto& table = policies();
@@ -114,7 +114,7 @@ ordered_json random_scenario(uint64_t seed) {
   const int n = static_cast<int>(g.in(1, 12));
   for (int i = 0; i < n;) {
     ordered_json t;
-    t["name"] = "t" + std::to_string(i);
+    t["name"] = std::string("t").append(std::to_string(i));
     const int count = std::min(g.chance(20) ? static_cast<int>(g.in(2, 3)) : 1, n - i);
     if (count > 1) t["count"] = count;
     i += count;
@@ -133,8 +133,8 @@ ordered_json random_scenario(uint64_t seed) {
     for (int p = 0; p < np; ++p) {
       ordered_json pt = ordered_json::array();
       const int nt = static_cast<int>(g.in(1, 3));
-      for (int k = 0; k < nt; ++k) pt.push_back({{"name", "w" + std::to_string(k)}, {"program", g.phases(0, g.chance(50), false)}});
-      ordered_json proc = {{"name", "p" + std::to_string(p)}, {"threads", pt}};
+      for (int k = 0; k < nt; ++k) pt.push_back({{"name", std::string("w").append(std::to_string(k))}, {"program", g.phases(0, g.chance(50), false)}});
+      ordered_json proc = {{"name", std::string("p").append(std::to_string(p))}, {"threads", pt}};
       if (g.chance(30)) proc["count"] = g.in(2, 3);
       procs.push_back(proc);
     }

@@ -1,5 +1,7 @@
 #include "tools/gilsim/cli.h"
 
+#include <iostream>
+
 namespace gilsim::cli {
 
 void ScenarioOptions::add_to(po::options_description& d) {
@@ -31,6 +33,32 @@ po::variables_map parse(const std::vector<std::string>& args, const po::options_
     throw UsageError(e.what());
   }
   return vm;
+}
+
+bool parse_scenario_command(const std::vector<std::string>& args, const po::options_description& d, const char* command,
+                            std::string& scenario, po::variables_map& vm) {
+  po::options_description all;
+  all.add(d).add_options()("scenario", po::value(&scenario));
+  po::positional_options_description pos;
+  pos.add("scenario", 1);
+  vm = parse(args, all, pos);
+  if (vm.count("help")) {
+    std::cout << d;
+    return false;
+  }
+  if (scenario.empty()) throw UsageError(std::string(command) + " needs a scenario file");
+  return true;
+}
+
+void check_format(const std::string& format, std::initializer_list<const char*> allowed) {
+  std::string list;
+  size_t i = 0;
+  for (const char* a : allowed) {
+    if (format == a) return;
+    list += (i == 0 ? "" : i + 1 == allowed.size() ? " or " : ", ") + std::string(a);
+    ++i;
+  }
+  throw UsageError("--format must be " + list + ", got \"" + format + "\"");
 }
 
 const std::vector<Command>& commands() {

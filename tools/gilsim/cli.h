@@ -47,6 +47,14 @@ struct ScenarioOptions {
 po::variables_map parse(const std::vector<std::string>& args, const po::options_description& d,
                         const po::positional_options_description& pos);
 
+/// Parses a command that takes one SCENARIO argument besides the options in `d`. Returns false
+/// when --help was asked for (and printed); throws UsageError when the scenario is missing.
+bool parse_scenario_command(const std::vector<std::string>& args, const po::options_description& d, const char* command,
+                            std::string& scenario, po::variables_map& vm);
+
+/// Throws UsageError unless `format` is one of `allowed` ("text, json or csv" in the message).
+void check_format(const std::string& format, std::initializer_list<const char*> allowed);
+
 /// A command: its name, one line of help, and its entry point (arguments after the name).
 struct Command {
   const char* name;

@@ -90,18 +90,9 @@ int cmd_compare(const std::vector<std::string>& args) {
        "'py3.threads[io].gil_latency_ns.p99 < 2ms' (repeatable; exit 1 when one fails)");
   so.add_to(d);
   d.add_options()("policies", po::value(&gils), "the policies to compare, comma-separated (default py2,py3); same as --gil");
-  po::options_description all;
-  all.add(d).add_options()("scenario", po::value(&scenario));
-  po::positional_options_description pos;
-  pos.add("scenario", 1);
-  const auto vm = parse(args, all, pos);
-  if (vm.count("help")) {
-    std::cout << d;
-    return kExitOk;
-  }
-  if (scenario.empty()) throw UsageError("compare needs a scenario file");
-  if (format != "text" && format != "json" && format != "jsonl" && format != "csv")
-    throw UsageError("--format must be text, json, jsonl or csv, got \"" + format + "\"");
+  po::variables_map vm;
+  if (!parse_scenario_command(args, d, "compare", scenario, vm)) return kExitOk;
+  check_format(format, {"text", "json", "jsonl", "csv"});
   if (!so.gil.empty()) gils = so.gil;
   so.gil.clear();
   const std::vector<std::string> names = split_list(gils);

@@ -39,18 +39,9 @@ int cmd_run(const std::vector<std::string>& args) {
   so.add_to(d);
   RunOutputs pictures;
   pictures.add_to(d);
-  po::options_description all;
-  all.add(d).add_options()("scenario", po::value(&scenario));
-  po::positional_options_description pos;
-  pos.add("scenario", 1);
-  const auto vm = parse(args, all, pos);
-  if (vm.count("help")) {
-    std::cout << d;
-    return kExitOk;
-  }
-  if (scenario.empty()) throw UsageError("run needs a scenario file");
-  if (format != "text" && format != "json" && format != "jsonl" && format != "csv")
-    throw UsageError("--format must be text, json, jsonl or csv, got \"" + format + "\"");
+  po::variables_map vm;
+  if (!parse_scenario_command(args, d, "run", scenario, vm)) return kExitOk;
+  check_format(format, {"text", "json", "jsonl", "csv"});
   pictures.check();
   if (check) set_invariant_checking(true);
   const Scenario sc = load_scenario_file(scenario, so.overrides());

@@ -209,17 +209,9 @@ int cmd_sweep(const std::vector<std::string>& args) {
       ("format", po::value(&format), "jsonl (default: one JSON record per run) or csv (one row per thread)")
       ("quiet,q", "no progress line on stderr");
   so.add_to(d);
-  po::options_description all;
-  all.add(d).add_options()("scenario", po::value(&scenario));
-  po::positional_options_description pos;
-  pos.add("scenario", 1);
-  const auto vm = parse(args, all, pos);
-  if (vm.count("help")) {
-    std::cout << d;
-    return kExitOk;
-  }
-  if (scenario.empty()) throw UsageError("sweep needs a scenario file");
-  if (format != "jsonl" && format != "csv") throw UsageError("--format must be jsonl or csv, got \"" + format + "\"");
+  po::variables_map vm;
+  if (!parse_scenario_command(args, d, "sweep", scenario, vm)) return kExitOk;
+  check_format(format, {"jsonl", "csv"});
   if (vm.count("jobs") && jobs < 1) throw UsageError("--jobs must be at least 1, got " + std::to_string(jobs));
   if (vm.count("replications") && (replications < 1 || replications > 1000000))
     throw UsageError("--replications must be between 1 and 1000000, got " + std::to_string(replications));
