@@ -57,8 +57,11 @@ RunStatus Engine::run(const RunLimits& limits) {
     uint64_t h = fingerprint_ ^ static_cast<uint64_t>(e.when.count());
     h = (h ^ (static_cast<uint64_t>(s.kind) << 32 | s.arg)) * 0x9e3779b97f4a7c15ULL;
     fingerprint_ = h ^ (h >> 29);
-    s.handler->on_event(s.kind, s.arg);
-    if (after_) after_->on_event(s.kind, s.arg);
+    // Copied first: a handler that made a timer could move the slot table.
+    EventHandler* const handler = s.handler;
+    const uint32_t kind = s.kind, arg = s.arg;
+    handler->on_event(kind, arg);
+    if (after_) after_->on_event(kind, arg);
     if (stopped_) return RunStatus::kStopped;
   }
   return RunStatus::kDrained;
