@@ -45,8 +45,6 @@ struct DurationSpec {
 
   /// A value of this duration; `tick` converts tick counts. Never negative.
   Time draw(Rng& rng, Time tick) const;
-  /// True when every draw is the same value (fixed or ticks).
-  bool is_exact() const { return kind == Kind::kFixed || kind == Kind::kTicks; }
   /// The median for fixed, uniform and quantile durations (the mean for exp and normal);
   /// `tick` converts tick counts. For policies and reports that need one representative figure.
   Time typical(Time tick) const;

@@ -40,7 +40,6 @@ public:
   void start();
   /// Non-daemon threads still running.
   int live() const { return live_; }
-  int threads() const { return static_cast<int>(th_.size()); }
   const OsScheduler& os() const { return os_; }
   Time finish_time(int t) const { return th_[t].finished_at; }
   bool finished(int t) const { return th_[t].act == Act::kFinished; }

@@ -4,9 +4,9 @@
 ///
 /// Speed: a 64-thread, 64-core py3 scenario (each thread loops over Python work and I/O, so the
 /// GIL is contended) run for a fixed number of loop iterations; prints events per second of wall
-/// time and simulated seconds per wall second (median of 5 runs). Memory: live heap bytes after a
-/// run of N and of 2N threads, counted by this program's operator new; the difference over N is
-/// the cost of one more simulated thread.
+/// time and simulated seconds per wall second (median of 5 runs). Memory: the peak live heap
+/// during a run of N and of 2N threads (counted by this program's operator new, sampled at every
+/// GIL hand-off); the difference over N is the cost of one more simulated thread.
 
 #include <algorithm>
 #include <atomic>
@@ -64,18 +64,6 @@ Sample time_run(const Scenario& sc) {
   return {std::chrono::duration<double>(t1 - t0).count(), r.events, r.end.count()};
 }
 
-int64_t live_after_run(int threads) {
-  const Scenario sc = load_scenario(parse_json_text(scenario_text(threads, 64, 20), "bench"), "bench");
-  const int64_t before = g_live.load();
-  // Measure the peak of what the run holds: the engine, OS, interpreter, policy and metrics
-  // exist together inside simulate(); the result keeps a copy of per-thread metrics. Count the
-  // live bytes of the RunResult (metrics, names) plus the scenario's thread specs.
-  const RunResult r = simulate(sc);
-  const int64_t held = g_live.load() - before;
-  (void)r;
-  return held + static_cast<int64_t>(sc.threads.size() * sizeof(ThreadSpec));
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -112,6 +100,5 @@ int main(int argc, char** argv) {
   std::printf("memory: peak live heap during a run: %d threads %.1f KiB, %d threads %.1f KiB\n", n, a / 1024.0, 2 * n,
               b / 1024.0);
   std::printf("  per simulated thread %.0f bytes\n", static_cast<double>(b - a) / n);
-  (void)live_after_run;
   return 0;
 }
