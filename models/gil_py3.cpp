@@ -60,6 +60,7 @@ void Py3Gil::step(int t, uint8_t code) {
       after_signal(t);
       return;
     case kSwitchWoken:
+    case kSwitchSignalled:
       host_->done(t);
       return;
   }
@@ -73,7 +74,8 @@ void Py3Gil::request_drop() {
 }
 
 // take_gil()'s _ready: locked = 1; a new holder bumps switch_number; COND_SIGNAL(switch_cond);
-// RESET_GIL_DROP_REQUEST.
+// RESET_GIL_DROP_REQUEST. With a dropper waiting on switch_cond (a forced switch), the signal is
+// a futex wake of a sleeping thread: the new holder pays it, GIL in hand, before it runs on.
 void Py3Gil::ready(int t) {
   locked_ = true;
   holder_ = t;
@@ -81,13 +83,20 @@ void Py3Gil::ready(int t) {
     last_holder_ = t;
     ++switch_number_;
   }
+  Time cost;
   if (switch_waiter_ >= 0) {
     const int s = switch_waiter_;
     switch_waiter_ = -1;
-    host_->wake(s, draw(p_.syscall), kSwitchWoken);
+    const bool ipi = host_->wake(s, draw(p_.syscall), kSwitchWoken, t);
+    cost = draw(p_.syscall);
+    if (ipi) cost = Time::sat_add(cost, draw(p_.wake));
   }
   drop_request_ = false;
   host_->acquired(t);
+  if (cost > Time::zero()) {
+    host_->burst(t, cost, kSwitchSignalled);
+    return;
+  }
   host_->done(t);
 }
 

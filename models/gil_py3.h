@@ -38,7 +38,7 @@ public:
   bool drop_requested() const { return drop_request_; }
 
 private:
-  enum Step : uint8_t { kCondWoken = kPolicyStep, kSignalled, kSwitchWoken };
+  enum Step : uint8_t { kCondWoken = kPolicyStep, kSignalled, kSwitchWoken, kSwitchSignalled };
   struct Waiter {
     Time bc_done;              ///< bytecode executed, for the eval-breaker check points
     uint64_t saved_switch = 0; ///< switch_number when the timed wait began

@@ -122,3 +122,25 @@ TEST_CASE("py3: two CPU-bound threads on 4 cores are no faster than serial (arti
   CHECK(*o.speedup >= 0.85);
   CHECK(*o.speedup <= 1.02);
 }
+
+TEST_CASE("py3: the new holder pays the futex wake of the forced dropper waiting on switch_cond") {
+  // System: 2 cores, py3 5ms; syscall 1us, wake 2us, wake-up latency 10us, other costs 0.
+  // A (cpu 100ms) runs from 10us; B (cpu 1ms) arrives at 1.010ms and waits. B's wait expires at
+  // 6.010ms; back at 6.021ms (latency + syscall) it sets the drop request; A drops at once,
+  // signals B (1us + 2us IPI) and waits on switch_cond at 6.024ms. B is back at 6.032ms, takes
+  // the GIL and signals switch_cond: it pays 1us + 2us, so its bytecode runs 6.035-7.035ms; its
+  // exit drop signals A, waiting again on the cond since 6.043ms (3us): B ends at 7.038ms.
+  // A: woken at 7.035ms, back at 7.046ms (latency + syscall) with 100 - 6.011 ms to go: ends at
+  // 101.035ms.
+  json doc = base(2);
+  doc["machine"]["costs"]["syscall"] = "1us";
+  doc["machine"]["costs"]["wake"] = "2us";
+  doc["machine"]["costs"]["wakeup_latency"] = "10us";
+  doc["threads"] = {thread("A", "0ms", {{{"cpu", "100ms"}}}), thread("B", "1ms", {{{"cpu", "1ms"}}})};
+  test::Recorder rec;
+  const RunResult r = simulate(load_scenario(doc, "test.json"), &rec);
+  REQUIRE(r.complete);
+  CHECK(rec.times_of(GilEvent::kForcedSwitch) == std::vector<Time>{Time::us(6021)});
+  CHECK(r.threads[1].finish == Time::us(7038));
+  CHECK(r.threads[0].finish == Time::us(101035));
+}
