@@ -8,9 +8,11 @@ namespace gilsim {
 
 namespace {
 
-bool has_kind(const std::vector<Op>& p, Op::Kind a, Op::Kind b) {
+/// Whether a program ever gives the GIL up of its own accord (I/O, C code, channels).
+bool releases_gil(const std::vector<Op>& p) {
   for (const Op& op : p)
-    if (op.kind == a || op.kind == b) return true;
+    if (op.kind == Op::Kind::kIo || op.kind == Op::Kind::kNative || op.kind == Op::Kind::kSend || op.kind == Op::Kind::kRecv)
+      return true;
   return false;
 }
 
@@ -50,6 +52,8 @@ Work program_work(const std::vector<Op>& p, Time tick) {
         break;
       case Op::Kind::kLoopEnd: mult.pop_back(); break;
       case Op::Kind::kIo: w.io += mult.back() * mean_s(op.dur, tick); break;
+      case Op::Kind::kSend:  // a system call; how long a recv waits depends on its peer
+      case Op::Kind::kRecv:
       case Op::Kind::kEnd: break;
       default: w.cpu += mult.back() * mean_s(op.dur, tick); break;
     }
@@ -80,7 +84,7 @@ Analysis analyse(const Outcome& o, bool alone) {
     ThreadAnalysis& ta = a.threads[i];
     const auto& st = t.m.in_state;
     auto in = [&](ThreadState s) { return st[static_cast<size_t>(s)]; };
-    ta.releases = has_kind(*spec.program, Op::Kind::kIo, Op::Kind::kNative);
+    ta.releases = releases_gil(*spec.program);
     ta.cpu_bound = !ta.releases;
     const Time wanting = in(ThreadState::kRunningGil) + in(ThreadState::kRunningNative) +
                          in(ThreadState::kWaitingGil) + in(ThreadState::kRunnable);
@@ -109,6 +113,11 @@ Analysis analyse(const Outcome& o, bool alone) {
         solo.threads[0].process = 0;
         solo.threads[0].spawn = Time::zero();
         solo.interpreters = 1;
+        for (const ThreadSpec& peer : sc.threads)  // its echo server, say: still there
+          if (peer.peer()) {
+            solo.threads.push_back(peer);
+            solo.interpreters = sc.interpreters;
+          }
         const RunResult rr = simulate(solo);
         it = alone_runs.emplace(spec.program.get(), std::make_pair(rr.complete ? rr.end : Time::zero(), rr.threads[0].m.io_ops)).first;
       }

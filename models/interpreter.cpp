@@ -1,5 +1,6 @@
 #include "models/interpreter.h"
 
+#include <algorithm>
 #include <cassert>
 
 #include "models/priorities.h"
@@ -16,6 +17,8 @@ Interpreter::Interpreter(Engine& engine, const MachineConfig& machine, uint64_t 
                          std::vector<GilPolicy*> policies, Observer& observer)
     : engine_(engine),
       tick_(machine.costs.tick),
+      socket_(machine.costs.socket_call),
+      wake_(machine.costs.wake),
       gil_(policies.front()->uses_gil()),
       overhead_ppm_(policies.front()->bytecode_overhead_ppm()),
       plans_(std::move(plans)),
@@ -29,6 +32,12 @@ Interpreter::Interpreter(Engine& engine, const MachineConfig& machine, uint64_t 
     th_[t].start_timer = engine_.make_timer(this, kStart, static_cast<uint32_t>(t), prio::kStart);
   }
   for (GilPolicy* p : policies_) p->attach(*this, static_cast<int>(th_.size()));
+  size_t channels = 0;
+  for (const ThreadPlan& p : plans_)
+    for (const Segment& s : p.segments)
+      for (const Op& op : *s.program)
+        if (op.chan >= 0) channels = std::max(channels, static_cast<size_t>(op.chan) + 1);
+  chans_.resize(channels);
 }
 
 void Interpreter::start() {
@@ -161,10 +170,16 @@ void Interpreter::proceed(int t) {
         goto out;
       case Op::Kind::kIo:
       case Op::Kind::kNative:
+      case Op::Kind::kSend:
+      case Op::Kind::kRecv:
         if (th.holds && gil_) {  // Py_BEGIN_ALLOW_THREADS
           th.waiting = true;
           policy(t).drop(t, DropReason::kVoluntary);
           if (th.waiting) goto out;
+          continue;
+        }
+        if (op.kind == Op::Kind::kSend || op.kind == Op::Kind::kRecv) {
+          if (channel_call(t, op)) goto out;
           continue;
         }
         if (op.kind == Op::Kind::kNative) {
@@ -231,6 +246,47 @@ void Interpreter::proceed(int t) {
   }
 out:
   th.stepping = false;
+}
+
+bool Interpreter::channel_call(int t, const Op& op) {
+  // socket.send / socket.recv (Modules/socketmodule.c sock_call_ex): the system call runs
+  // between Py_BEGIN_ALLOW_THREADS and Py_END_ALLOW_THREADS, like any I/O.
+  Thread& th = th_[t];
+  Channel& ch = chans_[static_cast<size_t>(op.chan)];
+  obs_.on_io(engine_.now(), t);
+  th.must_take = true;
+  next_op(th);
+  Time cost;
+  if (op.kind == Op::Kind::kSend) {
+    cost = socket_.draw(th.rng, tick_);
+    if (ch.head >= 0) {  // the kernel wakes the first blocked receiver inside the call
+      const int r = ch.head;
+      ch.head = th_[r].chan_next;
+      if (ch.head < 0) ch.tail = -1;
+      th_[r].chan_next = -1;
+      th_[r].step = kStepContinue;
+      set_act(r, Act::kNative);  // back from its recv: C code, no GIL (then Py_END_ALLOW_THREADS)
+      if (os_.wake(r, Time::zero(), t)) cost = Time::sat_add(cost, wake_.draw(th.rng, tick_));
+    } else {
+      ++ch.pending;
+    }
+  } else if (ch.pending > 0) {  // a message is there: the call returns at once
+    --ch.pending;
+    cost = socket_.draw(th.rng, tick_);
+  } else {  // blocks until a send
+    th.chan_next = -1;
+    if (ch.tail >= 0) th_[ch.tail].chan_next = t;
+    else ch.head = t;
+    ch.tail = t;
+    set_act(t, Act::kIo);
+    os_.sleep(t);
+    return true;
+  }
+  if (cost == Time::zero()) return false;
+  set_act(t, Act::kNative);
+  th.step = kStepContinue;
+  os_.run(t, cost);
+  return true;
 }
 
 void Interpreter::finish(int t) {

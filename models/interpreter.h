@@ -91,11 +91,22 @@ private:
     bool waiting = false;    ///< a policy call is under way for this thread
     bool stepping = false;   ///< inside proceed(): done() must not recurse
     bool had_gil = false;    ///< has held the GIL once (a later take after I/O is a return)
+    int32_t chan_next = -1;  ///< blocked in recv: the next receiver waiting on the same channel
     TimerId io_timer = 0;
     TimerId start_timer = 0;
   };
 
+  /// A channel (a socket or pipe): messages sent and not yet received, and the receivers
+  /// blocked on it, first come first served (a list through Thread::chan_next).
+  struct Channel {
+    int64_t pending = 0;
+    int32_t head = -1, tail = -1;
+  };
+
   void proceed(int t);
+  /// A send or recv phase, GIL already dropped. Returns true when the thread now waits for an
+  /// event (its system call runs, or it blocks), false when it goes straight on.
+  bool channel_call(int t, const Op& op);
   void next_op(Thread& th);
   void set_act(int t, Act a);
   void refresh(int t);
@@ -105,6 +116,8 @@ private:
 
   Engine& engine_;
   Time tick_;
+  DurationSpec socket_;   ///< costs.socket_call: a send, or a recv that finds a message
+  DurationSpec wake_;     ///< costs.wake: what a send that wakes a receiver on another core adds
   bool gil_;            ///< the policy has a GIL (else take, drop and check are skipped)
   int64_t overhead_ppm_;
   GilPolicy& policy(int t) { return *policies_[static_cast<size_t>(plans_[static_cast<size_t>(t)].interp)]; }
@@ -113,6 +126,7 @@ private:
   Observer& obs_;
   OsScheduler os_;
   std::vector<Thread> th_;
+  std::vector<Channel> chans_;
   uint64_t seed_;
   int live_ = 0;
 };

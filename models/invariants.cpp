@@ -75,6 +75,7 @@ InvariantChecker::InvariantChecker(const Engine& engine, int threads)
 void InvariantChecker::attach(const Interpreter& ix, const std::vector<GilPolicy*>& policies, const Metrics* metrics) {
   ix_ = &ix;
   metrics_ = metrics;
+  interpreters_ = static_cast<int>(policies.size());
   for (size_t t = 0; t < th_.size(); ++t) th_[t].interp = ix.interp(static_cast<int>(t));
   for (const GilPolicy* p : policies) {
     gil_ = gil_ && p->uses_gil();
@@ -98,7 +99,7 @@ void InvariantChecker::see(Time now, const char* what, int t) {
 }
 
 InvariantChecker::Interp& InvariantChecker::interp(int i) {
-  if (i < 0 || i > static_cast<int>(th_.size())) fail("GIL of interpreter " + std::to_string(i) + ", which cannot exist");
+  if (i < 0 || i >= interpreters_) fail("GIL of interpreter " + std::to_string(i) + ", which cannot exist");
   if (static_cast<size_t>(i) >= in_.size()) in_.resize(static_cast<size_t>(i) + 1);
   return in_[static_cast<size_t>(i)];
 }

@@ -93,6 +93,7 @@ private:
   std::vector<const Py2Gil*> py2_;  ///< the py2 policies, one per interpreter using py2
   std::vector<const Py3Gil*> py3_;
   Time switch_interval_ = Time::max();
+  int interpreters_ = 1 << 20;  ///< GILs that exist (from attach; unit tests feeding events skip it)
   bool gil_ = true;  ///< every policy has a GIL
   Time last_;  ///< latest time seen by a callback or the hook
   std::vector<Thread> th_;

@@ -34,6 +34,8 @@ const char* phase_key(Op::Kind k) {
     case Op::Kind::kIo: return "io";
     case Op::Kind::kNative: return "native";
     case Op::Kind::kNativeGil: return "native_gil";
+    case Op::Kind::kSend: return "send";
+    case Op::Kind::kRecv: return "recv";
     default: return "?";
   }
 }
@@ -58,7 +60,7 @@ public:
           throw InputError(file_, path + "/" + std::to_string(item) + "/" + phase_key(op.kind) + "/ticks",
                            std::to_string(op.dur.a) + " ticks of " + std::to_string(tick_.count()) +
                                "ns (machine.costs.tick) are more than 2^53 ns, about 104 days");
-        g = Flow{takes_time(op.dur, tick_), 1};
+        g = Flow{op.kind == Op::Kind::kRecv || takes_time(op.dur, tick_), 1};  // a recv blocks until a send
         ++i;
       }
       f.advances = f.advances || g.advances;

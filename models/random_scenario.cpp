@@ -140,6 +140,38 @@ ordered_json random_scenario(uint64_t seed) {
     }
     doc["processes"] = procs;
   }
+  // Sometimes a client of an echo server in another process (send/recv over channels).
+  if (g.chance(20)) {
+    auto phase = [](const char* k, ordered_json v) {
+      ordered_json o = ordered_json::object();
+      o[k] = std::move(v);
+      return o;
+    };
+    auto loop = [](ordered_json count, ordered_json body) {
+      ordered_json o = ordered_json::object();
+      o["loop"] = std::move(count);
+      o["do"] = std::move(body);
+      return ordered_json::array({o});
+    };
+    ordered_json client = ordered_json::array({phase("send", "q"), phase("recv", "a")});
+    if (g.chance(50)) client.push_back(phase("cpu", g.duration(0, 20000, true)));
+    ordered_json c = ordered_json::object();
+    c["name"] = "client";
+    c["program"] = loop(g.in(1, 300), client);
+    doc["threads"].push_back(c);
+    ordered_json server = ordered_json::array({phase("recv", "q")});
+    if (g.chance(70)) server.push_back(phase("cpu", g.duration(0, 20000, true)));
+    server.push_back(phase("send", "a"));
+    ordered_json t = ordered_json::object();
+    t["name"] = "server";
+    t["daemon"] = true;
+    t["program"] = loop("forever", server);
+    ordered_json proc = ordered_json::object();
+    proc["name"] = "echo";
+    proc["threads"] = ordered_json::array({t});
+    if (!doc.contains("processes")) doc["processes"] = ordered_json::array();
+    doc["processes"].push_back(proc);
+  }
   return doc;
 }
 

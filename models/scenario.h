@@ -33,6 +33,10 @@ struct Costs {
   /// Python 2: the release and immediate re-acquire of the lock at a check with no waiter
   /// (sem_post + sem_wait fast path). Drawn per check. Default: 50ns.
   DurationSpec gil_check = DurationSpec::fixed(Time::ns(50));
+  /// CPU time of a `send`, or of a `recv` that finds its message: a socket system call that
+  /// copies the data (the wake-up of a blocked receiver is `wake` on top). Drawn per call from
+  /// the calling thread's stream. Default: 1us.
+  DurationSpec socket_call = DurationSpec::fixed(Time::us(1));
 };
 
 /// The OS scheduler: a per-core CFS-like queue (virtual runtime, time slice, wake-up preemption).
@@ -71,12 +75,20 @@ struct InterpreterConfig {
 
 /// One step of a thread's compiled program.
 struct Op {
-  enum class Kind : uint8_t { kCpu, kIo, kNative, kNativeGil, kLoopBegin, kLoopEnd, kEnd };
+  enum class Kind : uint8_t { kCpu, kIo, kNative, kNativeGil, kSend, kRecv, kLoopBegin, kLoopEnd, kEnd };
   Kind kind = Kind::kEnd;
   DurationSpec dur;      ///< cpu, io, native, native_gil
   int64_t count = 0;     ///< loop: iterations, -1 for forever
   uint32_t jump = 0;     ///< loop begin: index of its end; loop end: index of its begin
+  int32_t chan = -1;     ///< send, recv: index into Scenario::channels
 };
+
+/// Whether a program uses a channel (send or recv).
+inline bool uses_channels(const std::vector<Op>& program) {
+  for (const Op& op : program)
+    if (op.kind == Op::Kind::kSend || op.kind == Op::Kind::kRecv) return true;
+  return false;
+}
 
 /// Deepest loop nesting a program may use.
 inline constexpr int kMaxLoopDepth = 8;
@@ -89,6 +101,9 @@ struct ThreadSpec {
   std::shared_ptr<const std::vector<Op>> program;
   bool forever = false;      ///< The program contains a `loop: "forever"`.
   int process = 0;           ///< The interpreter it runs in: 0 is the main process.
+  /// A daemon thread that sends or receives on a channel: a peer outside the measured work (an
+  /// echo server, say). It also runs in the serial baseline and beside each thread run alone.
+  bool peer() const { return daemon && uses_channels(*program); }
   Time spawn;                ///< CPU work at its start: starting its process (first thread of one).
 };
 
@@ -106,6 +121,9 @@ struct Scenario {
   InterpreterConfig interpreter;
   std::vector<ThreadSpec> threads;  ///< After `count` replication, processes' threads included.
   int interpreters = 1;             ///< The main one plus one per process of the `processes` block.
+  /// Channel names (`send`/`recv` phases); Op::chan indexes this. Scenario-wide, across
+  /// processes: a channel is a socket or pipe between any two threads.
+  std::vector<std::string> channels;
   Limits limits;
 };
 

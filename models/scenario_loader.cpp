@@ -176,13 +176,14 @@ private:
 
 void load_costs(const Node& n, Costs& c) {
   n.expect_object("machine costs");
-  n.only_keys({"tick", "syscall", "wake", "context_switch", "wakeup_latency", "gil_check"});
+  n.only_keys({"tick", "syscall", "wake", "context_switch", "wakeup_latency", "gil_check", "socket_call"});
   if (n.has("tick")) c.tick = n.at("tick").duration();
   if (n.has("syscall")) c.syscall = n.at("syscall").duration_spec(false);
   if (n.has("wake")) c.wake = n.at("wake").duration_spec(false);
   if (n.has("context_switch")) c.context_switch = n.at("context_switch").duration();
   if (n.has("wakeup_latency")) c.wakeup_latency = n.at("wakeup_latency").duration_spec(false);
   if (n.has("gil_check")) c.gil_check = n.at("gil_check").duration_spec(false);
+  if (n.has("socket_call")) c.socket_call = n.at("socket_call").duration_spec(false);
 }
 
 void load_scheduler(const Node& n, SchedulerParams& s) {
@@ -209,7 +210,28 @@ void load_profile(const std::string& file, MachineConfig& m) {
 }
 
 /// Compiles one phase list into ops, appending to `out`.
-void compile_phases(const Node& list, std::vector<Op>& out, int depth, bool& forever) {
+/// Channel names of a scenario as its programs are compiled: index = Op::chan.
+struct ChannelTable {
+  std::vector<std::string>& names;
+  std::vector<bool> sent;
+  std::vector<std::string> first_recv;  ///< JSON path of the first recv of each (for errors)
+
+  int32_t use(const Node& at, const std::string& name, bool send) {
+    if (name.empty()) at.fail("a channel name must not be empty");
+    size_t i = 0;
+    while (i < names.size() && names[i] != name) ++i;
+    if (i == names.size()) {
+      names.push_back(name);
+      sent.push_back(false);
+      first_recv.emplace_back();
+    }
+    if (send) sent[i] = true;
+    else if (first_recv[i].empty()) first_recv[i] = at.path();
+    return static_cast<int32_t>(i);
+  }
+};
+
+void compile_phases(const Node& list, std::vector<Op>& out, int depth, bool& forever, ChannelTable& chans) {
   if (!list.value().is_array()) list.fail("expected a list of phases, got " + list.type_name());
   if (list.value().empty()) list.fail("empty list of phases");
   for (size_t i = 0; i < list.value().size(); ++i) {
@@ -232,7 +254,7 @@ void compile_phases(const Node& list, std::vector<Op>& out, int depth, bool& for
       }
       const size_t b = out.size();
       out.push_back(begin);
-      compile_phases(p.at("do"), out, depth + 1, forever);
+      compile_phases(p.at("do"), out, depth + 1, forever, chans);
       Op end;
       end.kind = Op::Kind::kLoopEnd;
       end.jump = static_cast<uint32_t>(b);
@@ -240,14 +262,22 @@ void compile_phases(const Node& list, std::vector<Op>& out, int depth, bool& for
       out.push_back(end);
       continue;
     }
-    if (p.value().size() != 1) p.fail("a phase has exactly one key: cpu, io, native, native_gil or loop");
+    if (p.value().size() != 1) p.fail("a phase has exactly one key: cpu, io, native, native_gil, send, recv or loop");
     const std::string k = p.value().begin().key();
     Op op;
+    if (k == "send" || k == "recv") {
+      op.kind = k == "send" ? Op::Kind::kSend : Op::Kind::kRecv;
+      const Node c = p.at(k);
+      if (!c.value().is_string()) c.fail("expected a channel name (a string), got " + c.type_name());
+      op.chan = chans.use(c, c.str(), op.kind == Op::Kind::kSend);
+      out.push_back(op);
+      continue;
+    }
     if (k == "cpu") op.kind = Op::Kind::kCpu;
     else if (k == "io") op.kind = Op::Kind::kIo;
     else if (k == "native") op.kind = Op::Kind::kNative;
     else if (k == "native_gil") op.kind = Op::Kind::kNativeGil;
-    else p.at(k).fail("unknown phase \"" + k + "\" (cpu, io, native, native_gil, loop)");
+    else p.at(k).fail("unknown phase \"" + k + "\" (cpu, io, native, native_gil, send, recv, loop)");
     op.dur = p.at(k).duration_spec(op.kind != Op::Kind::kIo);
     out.push_back(op);
   }
@@ -458,6 +488,7 @@ Scenario load_scenario(const json& doc, const std::string& file) {
 
   std::set<std::string> names;
   size_t total = 0;
+  ChannelTable chans{sc.channels, {}, {}};
   // One list of thread objects: replicated, named with `prefix`, run in interpreter `process`.
   auto load_threads = [&](const Node& threads, const std::string& prefix, int process, Time offset, Time spawn) {
     if (!threads.value().is_array()) threads.fail("expected a list of threads, got " + threads.type_name());
@@ -478,7 +509,7 @@ Scenario load_scenario(const json& doc, const std::string& file) {
       if (t.has("daemon")) base.daemon = t.at("daemon").boolean();
       if (!t.has("program")) t.fail("missing \"program\"");
       auto program = std::make_shared<std::vector<Op>>();
-      compile_phases(t.at("program"), *program, 0, base.forever);
+      compile_phases(t.at("program"), *program, 0, base.forever, chans);
       program->push_back(Op{});  // kEnd
       check_program_progress(*program, sc.machine.costs.tick, file, t.path() + "/program");
       program->shrink_to_fit();
@@ -538,6 +569,9 @@ Scenario load_scenario(const json& doc, const std::string& file) {
   }
   if (sc.threads.empty())
     root.at(root.has("threads") ? "threads" : "processes").fail("every thread has count 0: nothing to run");
+  for (size_t i = 0; i < sc.channels.size(); ++i)
+    if (!chans.sent[i])
+      throw InputError(file, chans.first_recv[i], "nothing sends on channel \"" + sc.channels[i] + "\": this recv would wait forever");
   bool any_live = false;
   for (const auto& t : sc.threads) any_live = any_live || !t.daemon;
   if (!any_live)

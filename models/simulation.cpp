@@ -96,9 +96,20 @@ RunResult simulate(const Scenario& sc, Observer* extra) {
 
 RunResult simulate_serial(const Scenario& sc) {
   ThreadPlan one{Time::zero(), false, {}, 0, Time::zero()};
+  std::vector<ThreadPlan> plans;
+  std::vector<std::string> names{"serial"};
+  std::vector<bool> daemon{false};
   for (const auto& t : sc.threads)
     if (!t.daemon) one.segments.push_back(Segment{t.program.get(), stable_hash(t.name)});
-  return execute(sc, {one}, {"serial"}, {false}, nullptr, true);
+  plans.push_back(std::move(one));
+  // Peers (an echo server, say) are outside the work being serialised: they run as they are.
+  for (const auto& t : sc.threads)
+    if (t.peer()) {
+      plans.push_back(ThreadPlan{t.start, true, {Segment{t.program.get(), stable_hash(t.name)}}, t.process, t.spawn});
+      names.push_back(t.name);
+      daemon.push_back(true);
+    }
+  return execute(sc, std::move(plans), names, daemon, nullptr, true);
 }
 
 Outcome run_outcome(const Scenario& sc, Observer* extra) {

@@ -40,7 +40,7 @@ struct RunResult {
 
 /// Runs the scenario's threads. `extra` (a trace, say) observes the run besides the metrics.
 RunResult simulate(const Scenario& sc, Observer* extra = nullptr);
-/// Runs the serial baseline (daemon threads left out, starts ignored).
+/// Runs the serial baseline (daemon threads left out, starts ignored; peers run beside it).
 RunResult simulate_serial(const Scenario& sc);
 
 /// One scenario run with its baseline: what every report prints.

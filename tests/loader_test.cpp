@@ -51,7 +51,7 @@ TEST_CASE("loader: count replicates threads as name#i, loops compile with jumps"
 
 TEST_CASE("loader: every error names the JSON path and the reason") {
   CHECK(load_error(R"({"threads":[{"program":[{"cpu":"-1ms"}]}]})") == "/threads/0/program/0/cpu: bad duration \"-1ms\": negative duration (expected a number and a unit: ns, us, ms or s, e.g. \"1.5ms\")");
-  CHECK(load_error(R"({"threads":[{"program":[{"cpu":"1ms","io":"1ms"}]}]})") == "/threads/0/program/0: a phase has exactly one key: cpu, io, native, native_gil or loop");
+  CHECK(load_error(R"({"threads":[{"program":[{"cpu":"1ms","io":"1ms"}]}]})") == "/threads/0/program/0: a phase has exactly one key: cpu, io, native, native_gil, send, recv or loop");
   CHECK(load_error(R"({"machine":{"cores":0},"threads":[]})") == "/machine/cores: a machine needs at least 1 core, got 0");
   CHECK(load_error(R"({"machine":{"cpus":4},"threads":[]})") == "/machine/cpus: unknown key \"cpus\" (allowed: cores, profile, costs, scheduler)");
   CHECK(load_error(R"({"threads":[]})") == "/threads: a scenario needs at least one thread");
