@@ -17,6 +17,13 @@ tools/calibrate drives this file; every benchmark feeds one gilsim cost:
   wakeup       one-way lock hand-off latency between two threads on two cores: stamp, release
                a threading.Lock the other thread is blocked on, stamp on return; per-hand-off
                quantile table                                        -> costs.wakeup_latency
+  select0      select() on one empty socket with a zero timeout, called through ctypes, minus a
+               bare ctypes call: the system call that select.select() makes with the GIL
+               released (Modules/selectmodule.c, Py_BEGIN_ALLOW_THREADS around select());
+               also the whole select.select([s], [], [], 0) call    -> the `native` phase of
+                                                                       the poll scenarios
+               and the mean of a send and a recv of 64 bytes on a socketpair, nobody
+               blocked, through ctypes minus a bare call             -> costs.socket_call
   slice        one CPU-bound process, run twice side by side pinned to one core by the caller;
                lengths of uninterrupted runs in its own clock stream -> scheduler.timeslice
 """
@@ -281,6 +288,54 @@ def bench_wakeup(size):
     emit({"clock_ns": clk * 1e9, "p10_ns": pct(lat, 10) * 1e9, "p50_ns": pct(lat, 50) * 1e9,
           "p90_ns": pct(lat, 90) * 1e9, "p99_ns": pct(lat, 99) * 1e9, "samples": len(lat),
           "q": quantile_table(lat, clk)})
+
+
+def bench_select0(size):
+    import ctypes
+    import socket
+    libc = ctypes.CDLL(None)
+    a, b = socket.socketpair()
+    fd = a.fileno()
+
+    class Timeval(ctypes.Structure):
+        _fields_ = [("sec", ctypes.c_long), ("usec", ctypes.c_long)]
+
+    fdset = (ctypes.c_ulong * 16)()  # fd_set: 1024 bits
+    bits = 8 * ctypes.sizeof(ctypes.c_ulong)
+    fdset[fd // bits] |= 1 << (fd % bits)
+    tv = Timeval(0, 0)
+    fs, tvp = ctypes.byref(fdset), ctypes.byref(tv)
+    n = size or 100000
+    rl = [a]
+    import select
+
+    def best(f):
+        out = []
+        for _ in range(3):
+            t0 = clock()
+            for _ in range(n):
+                f()
+            out.append((clock() - t0) / n)
+        return min(out)
+
+    syscall = best(lambda: libc.select(fd + 1, fs, None, None, tvp))
+    bare = best(lambda: libc.abs(1))
+    whole = best(lambda: select.select(rl, [], [], 0))
+    # A socket call that copies 64 bytes: send on one end, recv on the other, nobody blocked
+    # (no wake-up), through ctypes; the mean of the two minus a bare ctypes call.
+    msg = b"m" * 64
+    buf = ctypes.create_string_buffer(4096)
+    fa, fb = a.fileno(), b.fileno()
+
+    def pair():
+        libc.send(fa, msg, 64, 0)
+        libc.recv(fb, buf, 4096, 0)
+
+    sock = best(pair) / 2
+    a.close()
+    b.close()
+    emit({"syscall_ns": (syscall - bare) * 1e9, "ctypes_call_ns": bare * 1e9,
+          "select_select_ns": whole * 1e9, "socket_call_ns": (sock - bare) * 1e9})
 
 
 def bench_slice(size):
