@@ -118,6 +118,15 @@ void TraceWriter::write_metadata(const Scenario& sc) {
   meta(kPidGil, 0, "process_name", json_string(title + ": GIL"));
   meta(kPidGil, 0, "process_sort_index", "3");
   meta(kPidGil, 0, "thread_name", "\"GIL holder\"");
+  for (int i = 1; i < sc.interpreters; ++i) {  // each process of the `processes` block: its own GIL
+    std::string process = "process " + std::to_string(i);
+    for (const ThreadSpec& t : sc.threads)
+      if (t.process == i) {
+        process = t.name.substr(0, t.name.find('/'));
+        break;
+      }
+    meta(kPidGil, i, "thread_name", json_string("GIL holder: " + process));
+  }
   for (size_t t = 0; t < names_.size(); ++t) {
     meta(kPidThreads, static_cast<int>(t), "thread_name", names_[t]);
     meta(kPidThreads, static_cast<int>(t), "thread_sort_index", std::to_string(t));
