@@ -85,6 +85,17 @@ void Interpreter::on_burst_end(int t) {
       th.must_take = true;  // Py_END_ALLOW_THREADS
       proceed(t);
       return;
+    case kStepReceived: {  // back in a recv that was woken with data: the copy is done
+      const int from = th.recv_from;
+      th.recv_from = -1;
+      const Time extra = free_buffer(t, from);
+      if (extra > Time::zero()) {
+        os_.run(t, extra);  // then kStepContinue
+        return;
+      }
+      proceed(t);
+      return;
+    }
     default:
       policy(t).step(t, s);
       return;
@@ -253,27 +264,31 @@ bool Interpreter::channel_call(int t, const Op& op) {
   // between Py_BEGIN_ALLOW_THREADS and Py_END_ALLOW_THREADS, like any I/O.
   Thread& th = th_[t];
   Channel& ch = chans_[static_cast<size_t>(op.chan)];
-  obs_.on_io(engine_.now(), t);
+  if (!th.rechecking) obs_.on_io(engine_.now(), t);
+  th.rechecking = false;
   th.must_take = true;
   next_op(th);
   Time cost;
   if (op.kind == Op::Kind::kSend) {
     cost = socket_.draw(th.rng, tick_);
-    if (ch.head >= 0) {  // the kernel wakes the first blocked receiver inside the call
+    ch.last_sender = t;
+    if (ch.head >= 0) {
+      // The kernel wakes the first blocked receiver inside the call (sock_def_readable ->
+      // wake_up_interruptible_sync_poll: a synchronous wake-up). It copies the data when it runs.
       const int r = ch.head;
-      ch.head = th_[r].chan_next;
-      if (ch.head < 0) ch.tail = -1;
-      th_[r].chan_next = -1;
-      th_[r].step = kStepContinue;
-      set_act(r, Act::kNative);  // back from its recv: C code, no GIL (then Py_END_ALLOW_THREADS)
-      if (os_.wake(r, Time::zero(), t)) cost = Time::sat_add(cost, wake_.draw(th.rng, tick_));
+      unblock(r);
+      th_[r].step = kStepReceived;
+      th_[r].recv_from = t;
+      set_act(r, Act::kNative);  // back in its recv: C code, no GIL (then Py_END_ALLOW_THREADS)
+      if (os_.wake(r, socket_.draw(th_[r].rng, tick_), t, /*sync=*/true)) cost = Time::sat_add(cost, wake_.draw(th.rng, tick_));
     } else {
       ++ch.pending;
     }
   } else if (ch.pending > 0) {  // a message is there: the call returns at once
     --ch.pending;
-    cost = socket_.draw(th.rng, tick_);
+    cost = Time::sat_add(socket_.draw(th.rng, tick_), free_buffer(t, ch.last_sender));
   } else {  // blocks until a send
+    th.chan = op.chan;
     th.chan_next = -1;
     if (ch.tail >= 0) th_[ch.tail].chan_next = t;
     else ch.head = t;
@@ -287,6 +302,36 @@ bool Interpreter::channel_call(int t, const Op& op) {
   th.step = kStepContinue;
   os_.run(t, cost);
   return true;
+}
+
+void Interpreter::unblock(int t) {
+  Thread& th = th_[t];
+  Channel& ch = chans_[static_cast<size_t>(th.chan)];
+  int prev = -1;
+  for (int q = ch.head; q != t; q = th_[q].chan_next) prev = q;
+  if (prev < 0) ch.head = th.chan_next;
+  else th_[prev].chan_next = th.chan_next;
+  if (ch.tail == t) ch.tail = prev;
+  th.chan_next = -1;
+  th.chan = -1;
+}
+
+Time Interpreter::free_buffer(int t, int sender) {
+  // Reading a socket frees the buffer space its writer used: sock_wfree -> sk_write_space
+  // (unix_write_space) wakes the writer's socket wait queue with a synchronous wake-up. A writer
+  // blocked in recv on that socket sleeps on the same queue (unix_stream_data_wait,
+  // autoremove_wake_function: no filtering by event), so it wakes, finds no data and sleeps
+  // again. The model takes the writer's blocked recv to be on that socket (a thread's channels
+  // are the two directions of one connection).
+  if (sender < 0 || sender == t || th_[sender].chan < 0) return Time::zero();
+  Thread& s = th_[sender];
+  unblock(sender);
+  s.pc -= 1;  // back to its recv (next_op moved past it when it blocked)
+  s.rechecking = true;
+  s.must_take = false;  // still inside the recv: no GIL to take before looking again
+  s.step = kStepContinue;
+  set_act(sender, Act::kNative);
+  return os_.wake(sender, Time::zero(), t, /*sync=*/true) ? wake_.draw(th_[t].rng, tick_) : Time::zero();
 }
 
 void Interpreter::finish(int t) {

@@ -69,7 +69,7 @@ private:
   /// What the thread is doing, from the interpreter's point of view.
   enum class Act : uint8_t { kNotStarted, kWantGil, kHoldGil, kNative, kIo, kFinished };
   /// Interpreter step codes (below kPolicyStep).
-  enum Step : uint8_t { kStepContinue, kStepBytecode, kStepNativeGil, kStepNativeDone };
+  enum Step : uint8_t { kStepContinue, kStepBytecode, kStepNativeGil, kStepNativeDone, kStepReceived };
   enum EventKind : uint32_t { kStart, kIoDone };
 
   struct Thread {
@@ -92,6 +92,9 @@ private:
     bool stepping = false;   ///< inside proceed(): done() must not recurse
     bool had_gil = false;    ///< has held the GIL once (a later take after I/O is a return)
     int32_t chan_next = -1;  ///< blocked in recv: the next receiver waiting on the same channel
+    int32_t chan = -1;       ///< blocked in recv: the channel
+    int32_t recv_from = -1;  ///< woken in recv: the thread whose message it takes
+    bool rechecking = false; ///< woken by buffer space, not data: its recv looks again
     TimerId io_timer = 0;
     TimerId start_timer = 0;
   };
@@ -101,12 +104,18 @@ private:
   struct Channel {
     int64_t pending = 0;
     int32_t head = -1, tail = -1;
+    int32_t last_sender = -1;  ///< who sent the newest message (whose buffer a reader frees)
   };
 
   void proceed(int t);
   /// A send or recv phase, GIL already dropped. Returns true when the thread now waits for an
   /// event (its system call runs, or it blocks), false when it goes straight on.
   bool channel_call(int t, const Op& op);
+  /// `t` has taken a message sent by `sender`: the buffer space it frees wakes `sender` if it is
+  /// blocked in a recv. Returns the extra CPU the waking costs `t`.
+  Time free_buffer(int t, int sender);
+  /// Removes `t` from the receivers blocked on its channel.
+  void unblock(int t);
   void next_op(Thread& th);
   void set_act(int t, Act a);
   void refresh(int t);

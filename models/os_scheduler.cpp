@@ -38,6 +38,17 @@ void OsScheduler::on_event(uint32_t kind, uint32_t arg) {
       Thread& th = threads_[t];
       th.left = Time::zero();
       th.exec_from = engine_.now();
+      if (core.sync_wakee >= 0) {
+        // The burst was the system call that woke a reader synchronously onto this core: on the
+        // way back to user space the reader runs first. The current thread resumes later with
+        // its burst done, and only then hears of it.
+        const int w = core.sync_wakee;
+        core.sync_wakee = -1;
+        if (threads_[w].state == kQueued && threads_[w].core == static_cast<int>(arg)) {
+          run_next(static_cast<int>(arg), w);
+          break;
+        }
+      }
       in_callback_ = static_cast<int>(arg);
       client_.on_burst_end(t);
       in_callback_ = -1;
@@ -100,12 +111,13 @@ void OsScheduler::set_burst_left(int t, Time left) {
   engine_.schedule(cores_[th.core].burst_timer, Time::sat_add(th.exec_from, left));
 }
 
-bool OsScheduler::wake(int t, Time work, int waker) {
+bool OsScheduler::wake(int t, Time work, int waker, bool sync) {
   Thread& th = threads_[t];
   assert(th.state == kBlocked);
   th.left = work;
   th.len = work;
   th.state = kWaking;
+  th.sync_waker = sync && waker >= 0 && threads_[waker].state == kRunning ? waker : -1;
   const int c = pick_wake_core(t);
   th.target = c;
   const bool remote = waker >= 0 && threads_[waker].state == kRunning && threads_[waker].core != c;
@@ -144,6 +156,13 @@ void OsScheduler::arrive(int t) {
     return;
   }
   client_.on_core_change(t);
+  const int sync_waker = th.sync_waker;
+  th.sync_waker = -1;
+  if (sync_waker >= 0 && core.current == sync_waker && sched_.wakeup_preemption) {
+    core.sync_wakee = t;  // runs when the waker's system call ends
+    arm_slice(c);
+    return;
+  }
   if (sched_.wakeup_preemption && current_vruntime(core) - th.vruntime > sched_.wakeup_granularity.count()) {
     // The running thread may be in its burst-end callback right now (it woke this one): it is
     // preempted once the callback has given it its next burst.
@@ -243,6 +262,19 @@ void OsScheduler::preempt(int c) {
   enqueue(c, t);
   client_.on_core_change(t);
   dispatch(c);
+}
+
+void OsScheduler::run_next(int c, int t) {
+  // Put `t` at the head of the run queue (the lowest virtual runtime, below the current's), then
+  // switch to it.
+  Core& core = cores_[c];
+  auto& q = core.queue;
+  q.erase(std::find(q.begin(), q.end(), t));
+  int64_t v = std::min(threads_[t].vruntime, current_vruntime(core));
+  if (!q.empty()) v = std::min(v, threads_[q.back()].vruntime);
+  threads_[t].vruntime = v - 1;  // strictly first in (vruntime, id) order
+  q.push_back(t);
+  preempt(c);
 }
 
 void OsScheduler::arm_slice(int c) {

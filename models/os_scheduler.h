@@ -40,7 +40,10 @@ public:
   /// Returns true when it goes to a core other than the one `waker` runs on, which the waker must
   /// interrupt (an IPI: to wake an idle core or to make a busy one reschedule); false when it
   /// is queued on the waker's own core, or `waker` is -1 (a kernel timer or I/O completion).
-  bool wake(int t, Time work, int waker = -1);
+  /// `sync`: a synchronous wake-up (a socket's reader woken by the writer, Linux WF_SYNC): when
+  /// the woken thread is queued on the waker's own core it runs as soon as the waker's current
+  /// burst (its system call) ends, the waker going back to the run queue.
+  bool wake(int t, Time work, int waker = -1, bool sync = false);
   /// From on_burst_end: the thread ends.
   void exit(int t);
   /// CPU work done in the current burst so far.
@@ -80,6 +83,7 @@ private:
     int32_t target = -1;  ///< while waking: the core it will arrive on
     State state = kBlocked;
     bool reserved = false;  ///< while waking: counted in its target core's `incoming`
+    int32_t sync_waker = -1;  ///< while waking: the thread that woke it synchronously
     TimerId wake_timer = 0;
   };
   struct Core {
@@ -93,6 +97,7 @@ private:
     Time busy;
     uint64_t switches = 0;
     bool preempt_due = false;  ///< a wake-up preemption waits for the current callback to end
+    int32_t sync_wakee = -1;   ///< runs when the current thread's burst ends (a sync wake-up)
   };
 
   bool idle(const Core& c) const { return c.current < 0 && c.queue.empty() && c.incoming == 0; }
@@ -109,6 +114,8 @@ private:
   void dispatch(int core);
   void leave_core(int t);  ///< settles accounting; the core is left without a current thread
   void preempt(int core);
+  /// Preempts core `c`'s thread in favour of `t`, queued there.
+  void run_next(int c, int t);
   void arm_slice(int core);
   int pick_wake_core(int t) const;
   int steal_for(int core);

@@ -32,30 +32,49 @@ json echo(int n, const std::string& client_start, const std::string& server_cpu)
 }
 }  // namespace
 
-TEST_CASE("channels: an echo round trip costs two wake-ups, two calls with their IPIs, and the server's work") {
-  // System: server (own process) starts at 0 and blocks in recv at 10us (wake-up latency 10us).
-  // Client starts at 100us, arrives at 110us on core 0. Round trip: send (socket_call 1us + wake
-  // 2us: the server goes to the idle core 1) -> client blocks in recv at 113us; server arrives at
-  // 120us (woken at 110us), cpu 4us, send at 124us wakes the client (arrives 134us); the next
-  // send starts at 134us: 24us per round trip. Expectation: 3 round trips end at 110 + 3 x 24 =
-  // 182us exactly; 6 I/O ops for the client, 7 for the server (every send and recv, and its
-  // fourth recv, blocked for good).
+TEST_CASE("channels: an echo round trip: wake-ups, IPIs, copies, and the write-space wake of the writer") {
+  // System: server (own process) blocks in recv at 10us (wake-up latency 10us, wake 2us,
+  // socket_call 1us, other costs 0). Client arrives at 110us on core 0; its send (1us + 2us IPI:
+  // the server goes to the idle core 1) ends at 113us, its recv blocks. The server arrives at
+  // 120us, copies (1us); reading frees the client's buffer, which wakes the client blocked in recv
+  // (unix_write_space: +2us IPI; it arrives at 131us); cpu 123-127us, reply at 127us (the client
+  // is on its way: the message waits), recv blocks at 128us. The client arrives at 131us, takes
+  // the reply (1us) and frees the server's buffer (+2us: the server arrives at 141us), sends at
+  // 134us (the message waits for the server), blocks at 135us. From then on each side finds the
+  // other's message when it arrives: replies taken at 131, 151 and 171us.
+  // Expectation: the client ends at 174us exactly; 6 I/O ops for the client, 7 for the server
+  // (every send and recv, the fourth recv blocked for good; looking again after a write-space
+  // wake-up is not a new op).
   const Outcome o = run_outcome(load_scenario(echo(3, "100us", "4us"), "test.json"));
   REQUIRE(o.run.complete);
-  CHECK(o.run.threads[0].finish == Time::us(182));
+  CHECK(o.run.threads[0].finish.count() == Time::us(174).count());
   CHECK(o.run.threads[0].m.io_ops == 6);
   CHECK(o.run.threads[1].m.io_ops == 7);
   // The serial baseline keeps the peer (the server) running beside the serialised work, and so
-  // does the client's run alone. Both start at 0 and arrive at 10us: the client's first send
-  // finds the server not yet in recv (the message waits: 1us, no wake), the server's recv takes
-  // it at once (1us), cpu 4us, and its reply wakes the client at 15us (arrives 25us). From then
-  // on 24us per round trip: the third reply arrives at 25 + 2 x 24 = 73us.
+  // does the client's run alone: both are exactly the run with the client starting at 0.
+  const RunResult from0 = simulate(load_scenario(echo(3, "0us", "4us"), "test.json"));
   REQUIRE(o.serial.complete);
-  CHECK(o.serial.end.count() == Time::us(73).count());
+  CHECK(o.serial.end.count() == from0.threads[0].finish.count());
   const Analysis a = analyse(o);
   REQUIRE(a.threads[0].alone);
-  CHECK(a.threads[0].alone->count() == Time::us(73).count());
-  CHECK(a.threads[0].slowdown == Approx(82.0 / 73.0));
+  CHECK(a.threads[0].alone->count() == from0.threads[0].finish.count());
+}
+
+TEST_CASE("channels: a reader woken onto the writer's core runs as soon as the send returns (sync wake-up)") {
+  // System: 1 core, py3, socket_call 1us, every other cost 0. R blocks in recv at 0; S starts at
+  // 10us, sends (10-11us) and then runs cpu 5us; R runs cpu 2us once it has the message.
+  // Expectation: R, woken synchronously onto S's core, runs when S's send returns: copy 11-12us,
+  // GIL (free: S is preempted inside its call), cpu 12-14us: R ends at 14us; S resumes, takes the
+  // GIL, cpu 14-19us. (Without the sync rule S would run on to 16us first.)
+  json doc = {{"machine", {{"cores", 1}, {"costs", test::zero_costs()}}},
+              {"interpreter", {{"gil", "py3"}}},
+              {"threads", {{{"name", "R"}, {"program", {{{"recv", "c"}}, {{"cpu", "2us"}}}}},
+                           {{"name", "S"}, {"start", "10us"}, {"program", {{{"send", "c"}}, {{"cpu", "5us"}}}}}}}};
+  doc["machine"]["costs"]["socket_call"] = "1us";
+  const RunResult r = simulate(load_scenario(doc, "test.json"));
+  REQUIRE(r.complete);
+  CHECK(r.threads[0].finish.count() == Time::us(14).count());
+  CHECK(r.threads[1].finish.count() == Time::us(19).count());
 }
 
 TEST_CASE("channels: messages sent before anyone receives wait in the channel; recv then does not block") {
