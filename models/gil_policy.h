@@ -36,6 +36,8 @@ public:
   virtual void budget_changed(int t) = 0;
   /// A GIL event for the metrics and traces.
   virtual void note(GilEvent e, int t) = 0;
+  /// Whether `t` is on a core now (not queued, not asleep).
+  virtual bool on_core(int t) const = 0;
 };
 
 enum class DropReason : uint8_t {

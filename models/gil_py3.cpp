@@ -29,7 +29,9 @@ void Py3Gil::wait(int t) {
   w.saved_switch = switch_number_;
   w.timed_out = false;
   cond_push(t);
-  host_->engine().schedule_after(w.timer, p_.interval);
+  // futex_wait with an absolute timeout: an hrtimer with the thread's timer slack, so the wait
+  // ends up to timer_slack after the deadline.
+  host_->engine().schedule_after(w.timer, Time::sat_add(p_.interval, draw(p_.timer_slack)));
   host_->sleep(t, kCondWoken);
 }
 
@@ -47,7 +49,23 @@ void Py3Gil::step(int t, uint8_t code) {
       Waiter& w = w_[t];
       // "If we timed out and no switch occurred in the meantime, it is time to ask the
       // GIL-holding thread to drop it."
-      if (w.timed_out && locked_ && switch_number_ == w.saved_switch) request_drop();
+      if (w.timed_out && locked_ && switch_number_ == w.saved_switch) {
+        const bool first = !drop_request_;
+        request_drop();
+        if (!first || asker_ >= 0) {  // another waiter asked already and is on its way back
+          wait(t);
+          return;
+        }
+        // The asker goes back to COND_TIMED_WAIT, but until its futex wait it holds gil->mutex,
+        // which the holder's drop_gil needs, and a holder at a check point sees the request at
+        // once: the GIL comes free while the asker is still on its core, and it takes it without
+        // sleeping; the dropper, held up on the mutex meanwhile, then finds last_holder changed
+        // and skips the switch_cond wait (traced on 3.11.7, docs/data/trace-echo-3.11.7.txt).
+        // The window is the cost of going back to sleep: one futex call.
+        asker_ = t;
+        host_->burst(t, draw(p_.syscall), kAskerBack);
+        return;
+      }
       if (locked_) {
         if (!w.timed_out) host_->note(GilEvent::kFailedAcquire, t);  // signalled, but beaten to it
         wait(t);                                                     // while (locked): wait again
@@ -62,6 +80,14 @@ void Py3Gil::step(int t, uint8_t code) {
     case kSwitchWoken:
     case kSwitchSignalled:
       host_->done(t);
+      return;
+    case kAskerBack:  // the holder did not drop in time: the asker sleeps on the condition
+      asker_ = -1;
+      if (locked_) {
+        wait(t);
+        return;
+      }
+      ready(t);
       return;
   }
 }
@@ -112,6 +138,16 @@ void Py3Gil::do_drop(int t, bool may_wait) {
   last_holder_ = t;
   host_->released(t);
   w_[t].may_wait = may_wait;
+  if (asker_ >= 0 && host_->on_core(asker_)) {  // the asker, still on its core, takes the GIL at once
+    const int a = asker_;
+    asker_ = -1;
+    ready(a);
+    // The dropper's COND_SIGNAL and mutex hand-off overlap the asker's take: by the time the
+    // dropper is through drop_gil and back in take_gil the GIL is the asker's, so it goes
+    // straight to its timed wait (in the trace, before the asker's next release).
+    after_signal(t);
+    return;
+  }
   // pthread_cond_signal makes no system call without waiters; with one, the signaller pays the
   // futex wake of a sleeping thread.
   if (signal_cond(t)) {

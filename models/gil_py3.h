@@ -18,6 +18,8 @@ struct Py3Params {
   DurationSpec syscall = DurationSpec::fixed(Time::ns(500));
   /// Extra for the signaller when it wakes a sleeping waiter. Drawn per call.
   DurationSpec wake = DurationSpec::fixed(Time::us(2));
+  /// How late a timed wait fires after its deadline (kernel timer slack). Drawn per wait.
+  DurationSpec timer_slack = DurationSpec::fixed(Time::us(50));
   uint64_t seed = 1;  ///< the policy draws from Rng::stream(seed, stable_hash("gil"))
 };
 
@@ -38,7 +40,7 @@ public:
   bool drop_requested() const { return drop_request_; }
 
 private:
-  enum Step : uint8_t { kCondWoken = kPolicyStep, kSignalled, kSwitchWoken, kSwitchSignalled };
+  enum Step : uint8_t { kCondWoken = kPolicyStep, kSignalled, kSwitchWoken, kSwitchSignalled, kAskerBack };
   struct Waiter {
     Time bc_done;              ///< bytecode executed, for the eval-breaker check points
     uint64_t saved_switch = 0; ///< switch_number when the timed wait began
@@ -70,6 +72,7 @@ private:
   uint64_t switch_number_ = 0;
   bool drop_request_ = false;
   int switch_waiter_ = -1;     ///< the forced dropper waiting on switch_cond
+  int asker_ = -1;             ///< set the drop request and is still on its core, going back to wait
   bool signal_ipi_ = false;    ///< the last signal woke a thread onto an idle core
 };
 

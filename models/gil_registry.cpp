@@ -37,6 +37,7 @@ std::unique_ptr<GilPolicy> make_py3_with(const Scenario& sc, int64_t check_every
   p.check_quantum = sc.machine.costs.tick * check_every;
   p.syscall = sc.machine.costs.syscall;
   p.wake = sc.machine.costs.wake;
+  p.timer_slack = sc.machine.costs.timer_slack;
   p.seed = sc.seed;
   return std::make_unique<Py3Gil>(p);
 }

@@ -62,6 +62,7 @@ public:
   void released(int t) override;
   void budget_changed(int t) override;
   void note(GilEvent e, int t) override;
+  bool on_core(int t) const override { return os_.on_core(t); }
   // EventHandler: thread starts and I/O completions
   void on_event(uint32_t kind, uint32_t arg) override;
 

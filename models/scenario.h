@@ -37,6 +37,10 @@ struct Costs {
   /// copies the data (the wake-up of a blocked receiver is `wake` on top). Drawn per call from
   /// the calling thread's stream. Default: 1us.
   DurationSpec socket_call = DurationSpec::fixed(Time::us(1));
+  /// How late a timed wait's timeout fires after its deadline, before the wake-up latency: the
+  /// kernel's timer slack (hrtimer expiry range [deadline, deadline + timer_slack_ns], 50us by
+  /// default for normal threads). Drawn per timed wait (py3's COND_TIMED_WAIT). Default: 50us.
+  DurationSpec timer_slack = DurationSpec::fixed(Time::us(50));
 };
 
 /// The OS scheduler: a per-core CFS-like queue (virtual runtime, time slice, wake-up preemption).

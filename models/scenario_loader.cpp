@@ -176,7 +176,7 @@ private:
 
 void load_costs(const Node& n, Costs& c) {
   n.expect_object("machine costs");
-  n.only_keys({"tick", "syscall", "wake", "context_switch", "wakeup_latency", "gil_check", "socket_call"});
+  n.only_keys({"tick", "syscall", "wake", "context_switch", "wakeup_latency", "gil_check", "socket_call", "timer_slack"});
   if (n.has("tick")) c.tick = n.at("tick").duration();
   if (n.has("syscall")) c.syscall = n.at("syscall").duration_spec(false);
   if (n.has("wake")) c.wake = n.at("wake").duration_spec(false);
@@ -184,6 +184,7 @@ void load_costs(const Node& n, Costs& c) {
   if (n.has("wakeup_latency")) c.wakeup_latency = n.at("wakeup_latency").duration_spec(false);
   if (n.has("gil_check")) c.gil_check = n.at("gil_check").duration_spec(false);
   if (n.has("socket_call")) c.socket_call = n.at("socket_call").duration_spec(false);
+  if (n.has("timer_slack")) c.timer_slack = n.at("timer_slack").duration_spec(false);
 }
 
 void load_scheduler(const Node& n, SchedulerParams& s) {

@@ -35,21 +35,25 @@ TEST_CASE("py3: a CPU-bound holder is asked to drop one switch interval after a 
   CHECK(r.gil.held == Time::ms(110));
 }
 
-TEST_CASE("py3: any switch restarts a waiter's interval (switch_number), so a waiter does not spin") {
-  // System: three CPU threads from 0 on 3 cores, zero costs. Expectation: the GIL passes exactly
-  // every 5ms and each drop request follows a full interval without a switch; 30ms of work in all
-  // finishes at 30ms, with a drop request at every 5ms boundary before the end.
+TEST_CASE("py3: the waiter that asks takes the GIL; a waiter whose interval each switch restarts is passed over") {
+  // System: three CPU threads (10ms each) from 0 on 3 cores, zero costs; a holds first, b and c
+  // wait from 0. At 5ms b's wait expires first: b asks, and takes the GIL from a while still on
+  // its core; c's wait expires at the same instant, finds the request made, and waits again from
+  // just before that switch. a, forced out, waits from 5ms. At 10ms c's wait sees a switch since
+  // it began (switch_number) and waits again; a's sees none: a asks and takes over from b. At
+  // 15ms a ends (its second 5ms) and hands the GIL to the first waiter on the condition, b (c is
+  // passed over once more). Expectation: drop requests at exactly 5ms and 10ms; a ends at 15ms, b
+  // at 20ms, c (alone from 20ms) at 30ms.
   json doc = base(3);
   doc["threads"] = {thread("a", "0ms", {{{"cpu", "10ms"}}}), thread("b", "0ms", {{{"cpu", "10ms"}}}),
                     thread("c", "0ms", {{{"cpu", "10ms"}}})};
   test::Recorder rec;
   const RunResult r = simulate(load_scenario(doc, "test.json"), &rec);
   REQUIRE(r.complete);
-  CHECK(r.end == Time::ms(30));
-  const auto req = rec.times_of(GilEvent::kDropRequest);
-  REQUIRE(!req.empty());
-  for (size_t i = 0; i < req.size(); ++i) CHECK(req[i] == Time::ms(5) * static_cast<int64_t>(i + 1));
-  for (const auto& h : rec.holds) CHECK((h.to - h.from) <= Time::ms(5));
+  CHECK(rec.times_of(GilEvent::kDropRequest) == std::vector<Time>{Time::ms(5), Time::ms(10)});
+  CHECK(r.threads[0].finish.count() == Time::ms(15).count());
+  CHECK(r.threads[1].finish.count() == Time::ms(20).count());
+  CHECK(r.threads[2].finish.count() == Time::ms(30).count());
 }
 
 TEST_CASE("py3: an I/O thread next to a CPU-bound thread waits one whole interval per operation") {
@@ -123,15 +127,15 @@ TEST_CASE("py3: two CPU-bound threads on 4 cores are no faster than serial (arti
   CHECK(*o.speedup <= 1.02);
 }
 
-TEST_CASE("py3: the new holder pays the futex wake of the forced dropper waiting on switch_cond") {
+TEST_CASE("py3: the waiter whose wait expires is still on its core when the holder drops: no wake-up, no switch_cond wait") {
   // System: 2 cores, py3 5ms; syscall 1us, wake 2us, wake-up latency 10us, other costs 0.
   // A (cpu 100ms) runs from 10us; B (cpu 1ms) arrives at 1.010ms and waits. B's wait expires at
-  // 6.010ms; back at 6.021ms (latency + syscall) it sets the drop request; A drops at once,
-  // signals B (1us + 2us IPI) and waits on switch_cond at 6.024ms. B is back at 6.032ms, takes
-  // the GIL and signals switch_cond: it pays 1us + 2us, so its bytecode runs 6.035-7.035ms; its
-  // exit drop signals A, waiting again on the cond since 6.043ms (3us): B ends at 7.038ms.
-  // A: woken at 7.035ms, back at 7.046ms (latency + syscall) with 100 - 6.011 ms to go: ends at
-  // 101.035ms.
+  // 6.010ms; back at 6.021ms (latency + syscall) it sets the drop request and goes back to its
+  // wait, which takes it one futex call (1us); A sees the request at once and drops at 6.021ms:
+  // B, still on its core, holds the GIL from 6.021ms; A pays its cond signal (1us), finds the GIL
+  // taken (no switch_cond wait) and waits on the condition from 6.022ms. B's bytecode runs
+  // 6.021-7.021ms; its exit wakes A (1us + 2us IPI): B ends at 7.024ms. A is back at 7.032ms
+  // (latency + syscall) with 100 - 6.011 ms to go: ends at 101.021ms.
   json doc = base(2);
   doc["machine"]["costs"]["syscall"] = "1us";
   doc["machine"]["costs"]["wake"] = "2us";
@@ -141,6 +145,32 @@ TEST_CASE("py3: the new holder pays the futex wake of the forced dropper waiting
   const RunResult r = simulate(load_scenario(doc, "test.json"), &rec);
   REQUIRE(r.complete);
   CHECK(rec.times_of(GilEvent::kForcedSwitch) == std::vector<Time>{Time::us(6021)});
-  CHECK(r.threads[1].finish == Time::us(7038));
-  CHECK(r.threads[0].finish == Time::us(101035));
+  REQUIRE(rec.holds.size() >= 2);
+  CHECK(rec.holds[1].thread == 1);
+  CHECK(rec.holds[1].from.count() == Time::us(6021).count());
+  CHECK(r.threads[1].finish.count() == Time::us(7024).count());
+  CHECK(r.threads[0].finish.count() == Time::us(101021).count());
+}
+
+TEST_CASE("py3: the new holder pays the futex wake of the forced dropper waiting on switch_cond") {
+  // System: as above, but A first runs native_gil 8ms (C code holding the GIL: no check point).
+  // B's wait expires at 6.010ms; back at 6.021ms it asks, but A cannot drop inside its C code: at
+  // 6.022ms B goes back to sleep on the condition. A's C code ends at 8.010ms; at its first check
+  // it drops, wakes B (1us + 2us IPI) and, nobody having taken the GIL, waits on switch_cond from
+  // 8.013ms. B is back at 8.021ms and takes the GIL; signalling switch_cond wakes A asleep on
+  // another core: B pays 1us + 2us, so its bytecode runs 8.024-9.024ms. A is back at 8.032ms and
+  // waits on the condition; B's exit wakes it (3us): B ends at 9.027ms (9.024ms without the
+  // signal's cost). A is back at 9.035ms: ends at 109.035ms.
+  json doc = base(2);
+  doc["machine"]["costs"]["syscall"] = "1us";
+  doc["machine"]["costs"]["wake"] = "2us";
+  doc["machine"]["costs"]["wakeup_latency"] = "10us";
+  doc["threads"] = {thread("A", "0ms", {{{"native_gil", "8ms"}}, {{"cpu", "100ms"}}}), thread("B", "1ms", {{{"cpu", "1ms"}}})};
+  test::Recorder rec;
+  const RunResult r = simulate(load_scenario(doc, "test.json"), &rec);
+  REQUIRE(r.complete);
+  CHECK(rec.times_of(GilEvent::kDropRequest) == std::vector<Time>{Time::us(6021)});
+  CHECK(rec.times_of(GilEvent::kForcedSwitch) == std::vector<Time>{Time::us(8010)});
+  CHECK(r.threads[1].finish.count() == Time::us(9027).count());
+  CHECK(r.threads[0].finish.count() == Time::us(109035).count());
 }

@@ -24,6 +24,9 @@ tools/calibrate drives this file; every benchmark feeds one gilsim cost:
                                                                        the poll scenarios
                and the mean of a send and a recv of 64 bytes on a socketpair, nobody
                blocked, through ctypes minus a bare call             -> costs.socket_call
+  timedwait    a threading.Lock acquire with a 5 ms timeout that expires, repeated: how late
+               the wait ends after its deadline (timer slack + wake-up from idle); quantile
+               table of the overshoot                               -> costs.timer_slack
   slice        one CPU-bound process, run twice side by side pinned to one core by the caller;
                lengths of uninterrupted runs in its own clock stream -> scheduler.timeslice
 """
@@ -336,6 +339,18 @@ def bench_select0(size):
     b.close()
     emit({"syscall_ns": (syscall - bare) * 1e9, "ctypes_call_ns": bare * 1e9,
           "select_select_ns": whole * 1e9, "socket_call_ns": (sock - bare) * 1e9})
+
+
+def bench_timedwait(size):
+    n = size or 200
+    lock = threading.Lock()
+    lock.acquire()
+    over = []
+    for _ in range(n):
+        t0 = clock()
+        lock.acquire(True, 0.005)  # Python 3 only (2.7's locks have no timeout)
+        over.append(clock() - t0 - 0.005)
+    emit({"p50_ns": pct(over, 50) * 1e9, "q": quantile_table(over)})
 
 
 def bench_slice(size):
