@@ -102,7 +102,7 @@ void Py3Gil::request_drop() {
 // take_gil()'s _ready: locked = 1; a new holder bumps switch_number; COND_SIGNAL(switch_cond);
 // RESET_GIL_DROP_REQUEST. With a dropper waiting on switch_cond (a forced switch), the signal is
 // a futex wake of a sleeping thread: the new holder pays it, GIL in hand, before it runs on.
-void Py3Gil::ready(int t) {
+void Py3Gil::ready(int t, bool own_event) {
   locked_ = true;
   holder_ = t;
   if (t != last_holder_) {
@@ -119,7 +119,9 @@ void Py3Gil::ready(int t) {
   }
   drop_request_ = false;
   host_->acquired(t);
-  if (cost > Time::zero()) {
+  // Called for another thread (the asker, from the dropper's step), `t` goes on from an event of
+  // its own, so that it runs its program from its own burst's end.
+  if (cost > Time::zero() || !own_event) {
     host_->burst(t, cost, kSwitchSignalled);
     return;
   }
@@ -141,10 +143,13 @@ void Py3Gil::do_drop(int t, bool may_wait) {
   if (asker_ >= 0 && host_->on_core(asker_)) {  // the asker, still on its core, takes the GIL at once
     const int a = asker_;
     asker_ = -1;
-    ready(a);
-    // The dropper's COND_SIGNAL and mutex hand-off overlap the asker's take: by the time the
-    // dropper is through drop_gil and back in take_gil the GIL is the asker's, so it goes
-    // straight to its timed wait (in the trace, before the asker's next release).
+    ready(a, /*own_event=*/false);
+    // The dropper's COND_SIGNAL still wakes the oldest thread asleep on the condition (the asker
+    // went back to it later), which will find the GIL taken. The signal and the mutex hand-off
+    // overlap the asker's take: by the time the dropper is back in take_gil the GIL is the
+    // asker's, so it goes straight to its timed wait (in the trace, before the asker's next
+    // release).
+    if (head_ >= 0) (void)signal_cond(t);
     after_signal(t);
     return;
   }

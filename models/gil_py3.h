@@ -52,7 +52,7 @@ private:
   };
 
   void wait(int t);
-  void ready(int t);
+  void ready(int t, bool own_event = true);
   void do_drop(int t, bool may_wait);
   void after_signal(int t);
   bool signal_cond(int signaller);

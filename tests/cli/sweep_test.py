@@ -23,7 +23,7 @@ SWEEP = ["scenarios/convoy_threads.json", "--vary", "threads.0.count=0..3",
          "--vary", "interpreter.switch_interval=1ms,2ms,5ms", "--replications", "2", "--quiet"]
 # Slower runs (about 0.1-0.3 s each) for the interruption test: 8 runs.
 SLOW = ["scenarios/convoy_threads.json", "--vary", "threads.0.count=1..4", "--vary", "interpreter.switch_interval=1ms,5ms",
-        "--set", "threads.1.program.0.loop=60000", "--quiet"]
+        "--set", "threads.1.program.0.loop=20000", "--quiet"]
 
 
 def record(name, ok, why=""):
