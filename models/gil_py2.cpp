@@ -20,19 +20,31 @@ void Py2Gil::take(int t) {
 }
 
 // __new_sem_wait_slow: count ourselves in nwaiters, then futex_wait while the value is 0. The
-// kernel checks the value and queues the waiter under the futex hash-bucket lock, atomically with
-// respect to futex_wake, so the check and the sleep are one step here; the system call is charged
-// when the waiter comes back out.
+// kernel checks the value, and queues the waiter under the futex hash-bucket lock atomically with
+// respect to futex_wake, only once the system call has got that far: a sem_post during the call's
+// entry (`syscall`) makes it return EAGAIN, and the waiter retries the decrement on its core
+// without sleeping. Traced on 2.7.18 (two counting threads on two cores): the threads hand the
+// lock over at nearly every check this way, neither ever sleeping, every futex_wake finding
+// nobody to wake.
 void Py2Gil::slow_wait(int t) {
   if (!w_[t].slow) {
     w_[t].slow = true;
     ++nwaiters_;
   }
-  if (!locked_) {  // the value changed before we slept: futex_wait returns EAGAIN, retry wins
+  if (!locked_) {  // the value changed before the call: the decrement succeeds
     grab(t);
     host_->done(t);
     return;
   }
+  const Time entry = draw(p_.syscall);
+  if (entry > Time::zero()) {
+    host_->burst(t, entry, kWaitEntered);
+    return;
+  }
+  sleep_queued(t);
+}
+
+void Py2Gil::sleep_queued(int t) {
   w_[t].queued = true;
   w_[t].next = -1;
   if (tail_ >= 0) w_[tail_].next = t;
@@ -110,6 +122,14 @@ void Py2Gil::step(int t, uint8_t code) {
       return;
     case kPosted:
       host_->done(t);
+      return;
+    case kWaitEntered:  // the kernel compares the value: still 0 -> sleep; else EAGAIN, retry
+      if (!locked_) {
+        grab(t);
+        host_->done(t);
+        return;
+      }
+      sleep_queued(t);
       return;
     case kCheckPosted:  // PyThread_acquire_lock after the release at a check
       if (!locked_) {

@@ -40,7 +40,7 @@ public:
   Time ticker() const { return ticker_; }
 
 private:
-  enum Step : uint8_t { kWoken = kPolicyStep, kPosted, kCheckPosted };
+  enum Step : uint8_t { kWoken = kPolicyStep, kPosted, kCheckPosted, kWaitEntered };
   struct Waiter {
     int next = -1;
     bool queued = false;  ///< asleep in the futex queue
@@ -49,6 +49,7 @@ private:
 
   void grab(int t);
   void slow_wait(int t);
+  void sleep_queued(int t);
   Time futex_wake(int waker);
   Time draw(const DurationSpec& d) { return d.draw(rng_, Time::zero()); }
 
