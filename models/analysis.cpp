@@ -11,8 +11,7 @@ namespace {
 /// Whether a program ever gives the GIL up of its own accord (I/O, C code, channels).
 bool releases_gil(const std::vector<Op>& p) {
   for (const Op& op : p)
-    if (op.kind == Op::Kind::kIo || op.kind == Op::Kind::kNative || op.kind == Op::Kind::kSend || op.kind == Op::Kind::kRecv)
-      return true;
+    if (op.kind == Op::Kind::kIo || op.kind == Op::Kind::kNative || op.channel()) return true;
   return false;
 }
 

@@ -50,9 +50,9 @@ void Py3Gil::step(int t, uint8_t code) {
       // "If we timed out and no switch occurred in the meantime, it is time to ask the
       // GIL-holding thread to drop it."
       if (w.timed_out && locked_ && switch_number_ == w.saved_switch) {
-        const bool first = !drop_request_;
+        const bool asked = drop_request_ || asker_ >= 0;  // another waiter asked already
         request_drop();
-        if (!first || asker_ >= 0) {  // another waiter asked already and is on its way back
+        if (asked) {
           wait(t);
           return;
         }

@@ -189,7 +189,7 @@ void Interpreter::proceed(int t) {
           if (th.waiting) goto out;
           continue;
         }
-        if (op.kind == Op::Kind::kSend || op.kind == Op::Kind::kRecv) {
+        if (op.channel()) {
           if (channel_call(t, op)) goto out;
           continue;
         }

@@ -85,12 +85,14 @@ struct Op {
   int64_t count = 0;     ///< loop: iterations, -1 for forever
   uint32_t jump = 0;     ///< loop begin: index of its end; loop end: index of its begin
   int32_t chan = -1;     ///< send, recv: index into Scenario::channels
+
+  bool channel() const { return kind == Kind::kSend || kind == Kind::kRecv; }
 };
 
 /// Whether a program uses a channel (send or recv).
 inline bool uses_channels(const std::vector<Op>& program) {
   for (const Op& op : program)
-    if (op.kind == Op::Kind::kSend || op.kind == Op::Kind::kRecv) return true;
+    if (op.channel()) return true;
   return false;
 }
 

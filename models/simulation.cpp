@@ -80,17 +80,20 @@ RunResult execute(const Scenario& sc, std::vector<ThreadPlan> plans, const std::
   return r;
 }
 
+/// Runs `t` as the scenario gives it, in `plans` with its name and daemon flag.
+void add_as_is(const ThreadSpec& t, std::vector<ThreadPlan>& plans, std::vector<std::string>& names, std::vector<bool>& daemon) {
+  plans.push_back(ThreadPlan{t.start, t.daemon, {Segment{t.program.get(), stable_hash(t.name)}}, t.process, t.spawn});
+  names.push_back(t.name);
+  daemon.push_back(t.daemon);
+}
+
 }  // namespace
 
 RunResult simulate(const Scenario& sc, Observer* extra) {
   std::vector<ThreadPlan> plans;
   std::vector<std::string> names;
   std::vector<bool> daemon;
-  for (const auto& t : sc.threads) {
-    plans.push_back(ThreadPlan{t.start, t.daemon, {Segment{t.program.get(), stable_hash(t.name)}}, t.process, t.spawn});
-    names.push_back(t.name);
-    daemon.push_back(t.daemon);
-  }
+  for (const auto& t : sc.threads) add_as_is(t, plans, names, daemon);
   return execute(sc, std::move(plans), names, daemon, extra, false);
 }
 
@@ -104,11 +107,7 @@ RunResult simulate_serial(const Scenario& sc) {
   plans.push_back(std::move(one));
   // Peers (an echo server, say) are outside the work being serialised: they run as they are.
   for (const auto& t : sc.threads)
-    if (t.peer()) {
-      plans.push_back(ThreadPlan{t.start, true, {Segment{t.program.get(), stable_hash(t.name)}}, t.process, t.spawn});
-      names.push_back(t.name);
-      daemon.push_back(true);
-    }
+    if (t.peer()) add_as_is(t, plans, names, daemon);
   return execute(sc, std::move(plans), names, daemon, nullptr, true);
 }
 

@@ -174,3 +174,20 @@ TEST_CASE("py3: the new holder pays the futex wake of the forced dropper waiting
   CHECK(r.threads[1].finish.count() == Time::us(9027).count());
   CHECK(r.threads[0].finish.count() == Time::us(109035).count());
 }
+
+TEST_CASE("py3: a timed wait ends timer_slack after its deadline") {
+  // System: as the first case (A cpu 100ms from 0, B arrives at 1ms, zero costs) with
+  // costs.timer_slack 30us. Expectation: B's wait, begun at 1ms, ends at 1ms + 5ms + 30us: the drop
+  // request comes at exactly 6.030ms; B then holds for 5ms and is asked to drop at 11.060ms (A's
+  // wait, begun at 6.030ms, ends 5.030ms later).
+  json doc = base(2);
+  doc["machine"]["costs"]["timer_slack"] = "30us";
+  doc["threads"] = {thread("A", "0ms", {{{"cpu", "100ms"}}}), thread("B", "1ms", {{{"cpu", "10ms"}}})};
+  test::Recorder rec;
+  const RunResult r = simulate(load_scenario(doc, "test.json"), &rec);
+  REQUIRE(r.complete);
+  const auto req = rec.times_of(GilEvent::kDropRequest);
+  REQUIRE(req.size() >= 2);
+  CHECK(req[0].count() == Time::us(6030).count());
+  CHECK(req[1].count() == Time::us(11060).count());
+}

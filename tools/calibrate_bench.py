@@ -96,14 +96,19 @@ def count(n):
         n -= 1
 
 
-def timed_count(n, rounds=3):
+def best_time(f, rounds=3):
+    """The shortest of `rounds` timed calls of f(), in seconds."""
     best = None
     for _ in range(rounds):
         t0 = clock()
-        count(n)
+        f()
         dt = clock() - t0
         best = dt if best is None or dt < best else best
     return best
+
+
+def timed_count(n, rounds=3):
+    return best_time(lambda: count(n), rounds)
 
 
 def bench_tick(size):
@@ -312,14 +317,11 @@ def bench_select0(size):
     rl = [a]
     import select
 
-    def best(f):
-        out = []
-        for _ in range(3):
-            t0 = clock()
+    def best(f):  # seconds per call, best of 3 loops of n calls
+        def loop():
             for _ in range(n):
                 f()
-            out.append((clock() - t0) / n)
-        return min(out)
+        return best_time(loop) / n
 
     syscall = best(lambda: libc.select(fd + 1, fs, None, None, tvp))
     bare = best(lambda: libc.abs(1))
