@@ -77,7 +77,7 @@ def pct(values, p):
 
 
 # Percent points of the per-call distributions written as gilsim "quantiles" tables.
-QPOINTS = (0, 1, 5, 10, 25, 50, 75, 90, 95, 99, 100)
+QPOINTS = (0, 1, 5, 10, 25, 50, 75, 90, 95, 97, 98, 99, 99.5, 99.9, 100)
 
 
 def quantile_table(values, minus=0.0):
