@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <limits>
 
 #include "models/priorities.h"
 
@@ -22,6 +23,7 @@ OsScheduler::OsScheduler(Engine& engine, const MachineConfig& machine, uint64_t 
   for (size_t c = 0; c < cores_.size(); ++c) {
     cores_[c].burst_timer = engine_.make_timer(this, kBurstEnd, static_cast<uint32_t>(c), prio::kBurstEnd);
     cores_[c].slice_timer = engine_.make_timer(this, kSliceEnd, static_cast<uint32_t>(c), prio::kSlice);
+    cores_[c].balance_timer = engine_.make_timer(this, kBalance, static_cast<uint32_t>(c), prio::kSlice);
   }
   idle_bits_.assign((cores_.size() + 63) / 64, 0);
   for (size_t c = 0; c < cores_.size(); ++c) update_idle(static_cast<int>(c));
@@ -66,6 +68,9 @@ void OsScheduler::on_event(uint32_t kind, uint32_t arg) {
       break;
     case kWakeArrive:
       arrive(static_cast<int>(arg));
+      break;
+    case kBalance:  // the tick's idle balance: the queued threads may have gone cold by now
+      dispatch(static_cast<int>(arg));
       break;
   }
 }
@@ -226,6 +231,7 @@ void OsScheduler::dispatch(int c) {
   const Time ctx = core.last == t ? Time::zero() : context_switch_;
   if (core.last != t) ++core.switches;
   core.current = t;
+  engine_.cancel(core.balance_timer);
   th.state = kRunning;
   th.core = c;
   th.run_start = now;
@@ -249,6 +255,8 @@ void OsScheduler::leave_core(int t) {
   if (now > th.exec_from) th.left = th.left > now - th.exec_from ? th.left - (now - th.exec_from) : Time::zero();
   core.current = -1;
   core.last = t;
+  th.left_core = now;
+  th.ran = true;
   engine_.cancel(core.burst_timer);
   engine_.cancel(core.slice_timer);
   update_min_vruntime(core);
@@ -297,24 +305,56 @@ int OsScheduler::pick_wake_core(int t) const {
   return best;
 }
 
+// Linux's idle balance (kernel/sched/fair.c sched_balance_newidle -> detach_tasks ->
+// can_migrate_task): a queued thread that ran on its core within `migration_cost` is cache-hot
+// (task_hot) and stays where it is. The coldest queued thread elsewhere (the earliest to have left
+// its core; a thread that never ran is coldest; then the lowest id) moves here. When only hot
+// ones wait, the core stays idle until the first scheduler tick at which one of them has gone
+// cold: the busy core's tick kicks the nohz idle balance (nohz_balancer_kick), which pulls it.
 int OsScheduler::steal_for(int c) {
   if (queued_ == 0) return -1;
-  int from = -1;
-  size_t longest = 0;
-  for (size_t o = 0; o < cores_.size(); ++o)
-    if (static_cast<int>(o) != c && cores_[o].queue.size() > longest) {
-      longest = cores_[o].queue.size();
-      from = static_cast<int>(o);
+  const Time now = engine_.now();
+  auto cold_at = [&](int t) {
+    return threads_[t].ran ? Time::sat_add(threads_[t].left_core, sched_.migration_cost) : Time::zero();
+  };
+  int from = -1, pick = -1;
+  size_t at = 0;
+  Time hot_until = Time::max();
+  for (size_t o = 0; o < cores_.size(); ++o) {
+    if (static_cast<int>(o) == c) continue;
+    const auto& q = cores_[o].queue;
+    for (size_t i = 0; i < q.size(); ++i) {
+      const int t = q[i];
+      const Time cold = cold_at(t);
+      if (cold > now) {
+        hot_until = std::min(hot_until, cold);
+      } else if (pick < 0 || cold < cold_at(pick) || (cold == cold_at(pick) && t < pick)) {
+        pick = t;
+        from = static_cast<int>(o);
+        at = i;
+      }
     }
-  if (from < 0) return -1;
-  const int t = cores_[from].queue.back();
-  cores_[from].queue.pop_back();
+  }
+  if (pick < 0) {
+    if (hot_until != Time::max()) {  // the first tick at or after the first of them goes cold
+      const int64_t tick = sched_.balance_tick.count();
+      const int64_t n = hot_until.count() / tick + (hot_until.count() % tick != 0);
+      const Time when = n > std::numeric_limits<int64_t>::max() / tick ? Time::max() : Time::ns(n * tick);
+      Core& core = cores_[c];
+      if (!engine_.pending(core.balance_timer) || engine_.when(core.balance_timer) > when)
+        engine_.schedule(core.balance_timer, when);
+    }
+    return -1;
+  }
+  auto& q = cores_[from].queue;
+  q.erase(q.begin() + static_cast<std::ptrdiff_t>(at));
   --queued_;
+  update_min_vruntime(cores_[from]);
   update_idle(from);
-  Thread& th = threads_[t];
+  Thread& th = threads_[pick];
   th.vruntime = th.vruntime - cores_[from].min_vruntime + cores_[c].min_vruntime;
-  enqueue(c, t);
-  return t;
+  enqueue(c, pick);
+  return pick;
 }
 
 OsScheduler::CoreStats OsScheduler::core_stats(int c) const {

@@ -70,7 +70,7 @@ public:
 
 private:
   enum State : uint8_t { kBlocked, kWaking, kQueued, kRunning, kExited };
-  enum Kind : uint32_t { kBurstEnd, kSliceEnd, kWakeArrive };
+  enum Kind : uint32_t { kBurstEnd, kSliceEnd, kWakeArrive, kBalance };
 
   struct Thread {
     Time left;          ///< burst work left, counted from `exec_from` while running
@@ -78,11 +78,13 @@ private:
     Time exec_from;     ///< when the burst (re)started executing (after a context switch)
     Time run_start;     ///< when the thread was put on its core
     Time oncore;        ///< total time on a core
+    Time left_core;     ///< when it last left a core (if `ran`)
     int64_t vruntime = 0;
     int32_t core = -1;    ///< core it runs or waits on, else the last one it ran on
     int32_t target = -1;  ///< while waking: the core it will arrive on
     State state = kBlocked;
     bool reserved = false;  ///< while waking: counted in its target core's `incoming`
+    bool ran = false;       ///< has been on a core (else it is cache-cold everywhere)
     int32_t sync_waker = -1;  ///< while waking: the thread that woke it synchronously
     TimerId wake_timer = 0;
   };
@@ -94,6 +96,7 @@ private:
     int64_t min_vruntime = 0;
     TimerId burst_timer = 0;
     TimerId slice_timer = 0;
+    TimerId balance_timer = 0;  ///< while idle beside cache-hot queued threads: the pull
     Time busy;
     uint64_t switches = 0;
     bool preempt_due = false;  ///< a wake-up preemption waits for the current callback to end
@@ -118,6 +121,8 @@ private:
   void run_next(int c, int t);
   void arm_slice(int core);
   int pick_wake_core(int t) const;
+  /// Idle balance: moves a cache-cold queued thread from another core to `core`'s queue and
+  /// returns it; -1 when there is none (then, if cache-hot ones wait, arms the balance timer).
   int steal_for(int core);
 
   Engine& engine_;

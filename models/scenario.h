@@ -55,6 +55,15 @@ struct SchedulerParams {
   Time sleeper_credit = Time::ms(3);
   /// Whether a woken thread may preempt at all. Default: true.
   bool wakeup_preemption = true;
+  /// A queued thread that left a core less than this ago is cache-hot: a core going idle does
+  /// not pull it (Linux `task_hot()`, `sysctl_sched_migration_cost`). 0: any queued thread is
+  /// pulled at once. Default: 500us.
+  Time migration_cost = Time::us(500);
+  /// The scheduler tick: an idle core next to a queue of only cache-hot threads pulls one at the
+  /// first tick after it has gone cold (the periodic/nohz idle balance that the busy core's tick
+  /// kicks). Ticks fall at multiples of this from time 0, on every core together. Default: 4ms
+  /// (HZ=250).
+  Time balance_tick = Time::ms(4);
 };
 
 struct MachineConfig {

@@ -189,7 +189,8 @@ void load_costs(const Node& n, Costs& c) {
 
 void load_scheduler(const Node& n, SchedulerParams& s) {
   n.expect_object("scheduler settings");
-  n.only_keys({"timeslice", "wakeup_granularity", "sleeper_credit", "wakeup_preemption"});
+  n.only_keys({"timeslice", "wakeup_granularity", "sleeper_credit", "wakeup_preemption", "migration_cost",
+               "balance_tick"});
   if (n.has("timeslice")) {
     s.timeslice = n.at("timeslice").duration();
     if (s.timeslice <= Time::zero()) n.at("timeslice").fail("the time slice must be positive");
@@ -197,6 +198,11 @@ void load_scheduler(const Node& n, SchedulerParams& s) {
   if (n.has("wakeup_granularity")) s.wakeup_granularity = n.at("wakeup_granularity").duration();
   if (n.has("sleeper_credit")) s.sleeper_credit = n.at("sleeper_credit").duration();
   if (n.has("wakeup_preemption")) s.wakeup_preemption = n.at("wakeup_preemption").boolean();
+  if (n.has("migration_cost")) s.migration_cost = n.at("migration_cost").duration();
+  if (n.has("balance_tick")) {
+    s.balance_tick = n.at("balance_tick").duration();
+    if (s.balance_tick <= Time::zero()) n.at("balance_tick").fail("the scheduler tick must be positive");
+  }
 }
 
 void load_profile(const std::string& file, MachineConfig& m) {

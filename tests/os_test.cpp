@@ -72,3 +72,26 @@ TEST_CASE("os: a context switch costs core time when a core changes threads") {
   CHECK(r.end == Time::ms(20) + Time::us(10) * static_cast<int64_t>(r.cores[0].context_switches));
   CHECK(r.cores[0].context_switches >= 6);
 }
+
+TEST_CASE("os: an idle core pulls a cache-hot queued thread only at the first tick after it goes cold") {
+  // System: 2 cores, 3ms slices, zero costs. x (native 3.2ms) and z (native 20ms) share core 0,
+  // y (native 3.1ms) has core 1. At 3ms x is sliced out with 0.2ms left, queued on core 0; at
+  // 3.1ms core 1 goes idle. Linux (task_hot): x left its core 0.1ms ago, under the 500us
+  // migration cost, so it is not pulled until it is cold (3.5ms), at the next scheduler tick.
+  // Expectation: x finishes at tick + 0.2ms: 4.2ms with a 4ms tick, 3.8ms with a 300us tick
+  // (3.6ms), and 3.3ms when nothing is ever hot (migration cost 0: pulled at 3.1ms); z, alone on
+  // core 0 from 3ms, ends at 23ms.
+  for (auto [cost, tick, finish] : {std::tuple{"500us", "4ms", Time::us(4200)}, std::tuple{"500us", "300us", Time::us(3800)},
+                                    std::tuple{"0ns", "4ms", Time::us(3300)}}) {
+    json doc = {{"machine", {{"cores", 2}, {"costs", test::zero_costs()},
+                             {"scheduler", {{"timeslice", "3ms"}, {"migration_cost", cost}, {"balance_tick", tick}}}}},
+                {"threads", json::array({{{"name", "x"}, {"program", json::array({{{"native", "3200us"}}})}},
+                                         {{"name", "y"}, {"program", json::array({{{"native", "3100us"}}})}},
+                                         {{"name", "z"}, {"program", json::array({{{"native", "20ms"}}})}}})}};
+    const RunResult r = simulate(load_scenario(doc, "test.json"));
+    REQUIRE(r.complete);
+    CHECK(r.threads[0].finish == finish);
+    CHECK(r.threads[1].finish == Time::us(3100));
+    CHECK(r.threads[2].finish == Time::ms(23));  // z runs from 3ms, alone on core 0 once x is pulled
+  }
+}
