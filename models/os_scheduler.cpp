@@ -25,6 +25,11 @@ OsScheduler::OsScheduler(Engine& engine, const MachineConfig& machine, uint64_t 
     cores_[c].slice_timer = engine_.make_timer(this, kSliceEnd, static_cast<uint32_t>(c), prio::kSlice);
     cores_[c].balance_timer = engine_.make_timer(this, kBalance, static_cast<uint32_t>(c), prio::kSlice);
   }
+  // sysctl_sched_base_slice: 0.75ms scaled like every CFS/EEVDF tunable by 1 + ilog2(min(ncpus, 8))
+  // (update_sysctl, SCHED_TUNABLESCALING_LOG).
+  int scale = 1;
+  for (int n = std::min(machine.cores, 8); n > 1; n >>= 1) ++scale;
+  slice_ = sched_.base_slice > Time::zero() ? sched_.base_slice.count() : Time::us(750).count() * scale;
   idle_bits_.assign((cores_.size() + 63) / 64, 0);
   for (size_t c = 0; c < cores_.size(); ++c) update_idle(static_cast<int>(c));
   for (size_t t = 0; t < threads_.size(); ++t)
@@ -58,14 +63,22 @@ void OsScheduler::on_event(uint32_t kind, uint32_t arg) {
       if (core.preempt_due) {  // a wake-up preemption that arrived during the callback
         core.preempt_due = false;
         if (core.current >= 0 && !core.queue.empty() &&
-            current_vruntime(core) - threads_[core.queue.back()].vruntime > sched_.wakeup_granularity.count())
+            (sched_.eevdf ? renew_deadline(core) || pick_eevdf(core, true) != core.current
+                          : current_vruntime(core) - threads_[core.queue.back()].vruntime >
+                                sched_.wakeup_granularity.count()))
           preempt(static_cast<int>(arg));
       }
       break;
     }
-    case kSliceEnd:
-      if (cores_[arg].current >= 0 && !cores_[arg].queue.empty()) preempt(static_cast<int>(arg));
+    case kSliceEnd: {
+      Core& core = cores_[arg];
+      if (core.current < 0 || core.queue.empty()) break;
+      // EEVDF: at a tick the running thread that has used up its request gets a new deadline and
+      // the core picks again (entity_tick -> update_curr -> update_deadline -> resched_curr).
+      if (!sched_.eevdf || renew_deadline(core)) preempt(static_cast<int>(arg));
+      else arm_slice(static_cast<int>(arg));
       break;
+    }
     case kWakeArrive:
       arrive(static_cast<int>(arg));
       break;
@@ -86,6 +99,14 @@ void OsScheduler::run(int t, Time work) {
 
 void OsScheduler::sleep(int t) {
   const int c = threads_[t].core;
+  if (sched_.eevdf) {
+    // dequeue_entity -> update_entity_lag: lag = V - vruntime, clamped to +-max(2 slices, a tick).
+    const int64_t v = avg_vruntime(cores_[c]);
+    const int64_t limit = std::max(2 * slice_, sched_.tick_period.count());
+    Thread& th = threads_[t];
+    th.vlag = std::clamp(v - current_vruntime(cores_[c]), -limit, limit);
+    th.slept_at = engine_.now();
+  }
   leave_core(t);
   threads_[t].state = kBlocked;
   client_.on_core_change(t);
@@ -148,12 +169,17 @@ void OsScheduler::arrive(int t) {
     --core.incoming;
     th.reserved = false;
   }
-  // Place the thread in the target core's virtual time (CFS place_entity): keep its lag relative
-  // to the minimum when it migrates, and give a sleeper at most `sleeper_credit` of advantage.
-  if (th.core < 0) th.vruntime = core.min_vruntime;
-  else if (th.core != c) th.vruntime = th.vruntime - cores_[th.core].min_vruntime + core.min_vruntime;
-  const int64_t floor = core.min_vruntime - sched_.sleeper_credit.count();
-  if (th.vruntime < floor) th.vruntime = floor;
+  if (sched_.eevdf) {
+    place_eevdf(t, c);
+  } else {
+    // Place the thread in the target core's virtual time (CFS place_entity): keep its lag
+    // relative to the minimum when it migrates, and give a sleeper at most `sleeper_credit` of
+    // advantage.
+    if (th.core < 0) th.vruntime = core.min_vruntime;
+    else if (th.core != c) th.vruntime = th.vruntime - cores_[th.core].min_vruntime + core.min_vruntime;
+    const int64_t floor = core.min_vruntime - sched_.sleeper_credit.count();
+    if (th.vruntime < floor) th.vruntime = floor;
+  }
   th.core = c;
   enqueue(c, t);
   if (core.current < 0) {
@@ -168,7 +194,8 @@ void OsScheduler::arrive(int t) {
     arm_slice(c);
     return;
   }
-  if (sched_.wakeup_preemption && current_vruntime(core) - th.vruntime > sched_.wakeup_granularity.count()) {
+  if (sched_.wakeup_preemption &&
+      (sched_.eevdf ? eevdf_preempts(core, t) : current_vruntime(core) - th.vruntime > sched_.wakeup_granularity.count())) {
     // The running thread may be in its burst-end callback right now (it woke this one): it is
     // preempted once the callback has given it its next burst.
     if (c == in_callback_) core.preempt_due = true;
@@ -223,8 +250,15 @@ void OsScheduler::dispatch(int c) {
   Core& core = cores_[c];
   if (core.current >= 0) return;
   if (core.queue.empty() && steal_for(c) < 0) return;  // stays idle
-  const int t = core.queue.back();
-  core.queue.pop_back();
+  auto& q = core.queue;
+  int t = q.back();
+  if (sched_.eevdf) {
+    // pick_next_entity: a sync wakee first (the next buddy), else pick_eevdf.
+    t = core.next >= 0 && threads_[core.next].state == kQueued && threads_[core.next].core == c ? core.next
+                                                                                                   : pick_eevdf(core, false);
+    core.next = -1;
+  }
+  q.erase(std::find(q.begin(), q.end(), t));
   --queued_;
   Thread& th = threads_[t];
   const Time now = engine_.now();
@@ -276,6 +310,11 @@ void OsScheduler::run_next(int c, int t) {
   // Put `t` at the head of the run queue (the lowest virtual runtime, below the current's), then
   // switch to it.
   Core& core = cores_[c];
+  if (sched_.eevdf) {  // the next buddy: taken by the next pick, its virtual time untouched
+    core.next = t;
+    preempt(c);
+    return;
+  }
   auto& q = core.queue;
   q.erase(std::find(q.begin(), q.end(), t));
   int64_t v = std::min(threads_[t].vruntime, current_vruntime(core));
@@ -288,9 +327,94 @@ void OsScheduler::run_next(int c, int t) {
 void OsScheduler::arm_slice(int c) {
   Core& core = cores_[c];
   if (core.current < 0 || core.queue.empty() || engine_.pending(core.slice_timer)) return;
+  if (sched_.eevdf) {  // the first tick at which the running thread has reached its deadline
+    const Time reach = Time::sat_add(engine_.now(), Time::ns(std::max<int64_t>(
+                                                         0, threads_[core.current].deadline - current_vruntime(core))));
+    engine_.schedule(core.slice_timer, next_tick(reach));
+    return;
+  }
   const Time end = threads_[core.current].run_start + sched_.timeslice;
   engine_.schedule(core.slice_timer, max(end, engine_.now()));
 }
+
+Time OsScheduler::next_tick(Time at) const {
+  const int64_t tick = sched_.tick_period.count();
+  const int64_t n = at.count() / tick + (at.count() % tick != 0);
+  return n > std::numeric_limits<int64_t>::max() / tick ? Time::max() : Time::ns(n * tick);
+}
+
+// The core's runnable threads (all of weight 1: nice 0), the running one included: their count
+// and the sum of their virtual runtimes counted from the core's minimum (cfs_rq->sum_w_vruntime,
+// kept small that way).
+OsScheduler::Load OsScheduler::load(const Core& c) const {
+  Load l{c.min_vruntime, 0, 0, c.current >= 0 ? current_vruntime(c) : 0};
+  if (c.current >= 0) {
+    l.sum += l.cur_v - l.base;
+    ++l.n;
+  }
+  for (const int32_t t : c.queue) {
+    l.sum += threads_[t].vruntime - l.base;
+    ++l.n;
+  }
+  return l;
+}
+
+// avg_vruntime: V, the average virtual runtime of the core's runnable threads.
+int64_t OsScheduler::avg_vruntime(const Core& c) const {
+  const Load l = load(c);
+  if (l.n == 0) return l.base;
+  return l.base + (l.sum >= 0 ? l.sum / l.n : -((-l.sum + l.n - 1) / l.n));
+}
+
+// __pick_eevdf: with RUN_TO_PARITY (`protect`) the running thread keeps the core while it is
+// eligible and short of its deadline; otherwise the eligible thread (vruntime <= V, lag >= 0)
+// with the earliest virtual deadline, the running one winning ties, then the lowest id.
+int OsScheduler::pick_eevdf(const Core& c, bool protect) const {
+  const Load l = load(c);
+  const int64_t cur_v = l.cur_v;
+  auto eligible = [&](int64_t v) { return (v - l.base) * l.n <= l.sum; };  // vruntime_eligible
+  const bool cur_ok = c.current >= 0 && eligible(cur_v);
+  if (cur_ok && protect && cur_v < threads_[c.current].deadline) return c.current;
+  int best = cur_ok ? c.current : -1;
+  int lowest = c.current;  // if nothing were eligible (rounding): the lowest virtual runtime
+  for (const int32_t t : c.queue) {
+    const Thread& th = threads_[t];
+    if (lowest < 0 || th.vruntime < (lowest == c.current ? cur_v : threads_[lowest].vruntime)) lowest = t;
+    if (!eligible(th.vruntime)) continue;
+    if (best < 0 || th.deadline < threads_[best].deadline || (th.deadline == threads_[best].deadline && best != c.current && t < best))
+      best = t;
+  }
+  return best >= 0 ? best : lowest;
+}
+
+// update_deadline: the running thread whose virtual runtime has reached its deadline gets its
+// next request (deadline = vruntime + slice); true: it must reschedule.
+bool OsScheduler::renew_deadline(Core& c) {
+  const int64_t v = current_vruntime(c);
+  Thread& th = threads_[c.current];
+  if (v < th.deadline) return false;
+  th.deadline = v + slice_;
+  return true;
+}
+
+// place_entity (PLACE_LAG): a woken thread keeps the lag it had when it blocked, scaled so that
+// adding it does not move V (lag x (n + 1) / n), and asks for a full slice (a new thread for half
+// of one: PLACE_DEADLINE_INITIAL). DELAY_DEQUEUE keeps a sleeper with negative lag on its queue
+// until it is eligible, where it is dequeued with lag 0 (DELAY_ZERO); gilsim lets the negative lag
+// shrink at half the wall-clock rate while it sleeps (V's pace with one other thread running).
+void OsScheduler::place_eevdf(int t, int c) {
+  Core& core = cores_[c];
+  Thread& th = threads_[t];
+  const int64_t n = (core.current >= 0 ? 1 : 0) + static_cast<int64_t>(core.queue.size());
+  int64_t lag = th.ran ? th.vlag : 0;
+  if (lag < 0) lag = std::min<int64_t>(0, lag + (engine_.now() - th.slept_at).count() / 2);
+  th.vruntime = n == 0 ? core.min_vruntime : avg_vruntime(core) - lag * (n + 1) / n;
+  th.deadline = th.vruntime + (th.ran ? slice_ : slice_ / 2);
+}
+
+// check_preempt_wakeup_fair: update the running thread (a used-up request reschedules), then
+// preempt when pick_eevdf, slice protection included, would take the woken thread.
+bool OsScheduler::eevdf_preempts(Core& c, int woken) { return renew_deadline(c) || pick_eevdf(c, true) == woken; }
 
 int OsScheduler::pick_wake_core(int t) const {
   const int prev = threads_[t].core;
@@ -337,22 +461,29 @@ int OsScheduler::steal_for(int c) {
   }
   if (pick < 0) {
     if (hot_until != Time::max()) {  // the first tick at or after the first of them goes cold
-      const int64_t tick = sched_.balance_tick.count();
-      const int64_t n = hot_until.count() / tick + (hot_until.count() % tick != 0);
-      const Time when = n > std::numeric_limits<int64_t>::max() / tick ? Time::max() : Time::ns(n * tick);
+      const Time when = next_tick(hot_until);
       Core& core = cores_[c];
       if (!engine_.pending(core.balance_timer) || engine_.when(core.balance_timer) > when)
         engine_.schedule(core.balance_timer, when);
     }
     return -1;
   }
+  Thread& th = threads_[pick];
+  const int64_t lag = sched_.eevdf ? avg_vruntime(cores_[from]) - th.vruntime : 0;  // migrate_task_rq_fair
   auto& q = cores_[from].queue;
   q.erase(q.begin() + static_cast<std::ptrdiff_t>(at));
   --queued_;
   update_min_vruntime(cores_[from]);
   update_idle(from);
-  Thread& th = threads_[pick];
-  th.vruntime = th.vruntime - cores_[from].min_vruntime + cores_[c].min_vruntime;
+  if (sched_.eevdf) {
+    const int64_t deadline_left = th.deadline - th.vruntime;
+    th.vlag = lag;
+    th.slept_at = now;
+    place_eevdf(pick, c);
+    th.deadline = th.vruntime + deadline_left;  // the request it was queued with
+  } else {
+    th.vruntime = th.vruntime - cores_[from].min_vruntime + cores_[c].min_vruntime;
+  }
   enqueue(c, pick);
   return pick;
 }

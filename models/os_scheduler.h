@@ -1,6 +1,7 @@
 #pragma once
-/// The machine and its OS scheduler: cores, per-core run queues ordered by virtual runtime (a
-/// small CFS), time slices, wake-up placement (an idle core first) and wake-up preemption.
+/// The machine and its OS scheduler: cores, per-core run queues ordered by virtual runtime, time
+/// slices, wake-up placement (an idle core first), wake-up preemption and idle balancing, with
+/// Linux's CFS rules (before 6.6) or its EEVDF rules (6.6 and later): `SchedulerParams::eevdf`.
 ///
 /// Threads run "bursts": a stretch of CPU work. When a burst ends the client is called back and
 /// must give the thread its next burst (run), put it to sleep (sleep) or end it (exit). A sleeping
@@ -80,6 +81,9 @@ private:
     Time oncore;        ///< total time on a core
     Time left_core;     ///< when it last left a core (if `ran`)
     int64_t vruntime = 0;
+    int64_t deadline = 0;  ///< EEVDF: virtual deadline of the current request
+    int64_t vlag = 0;      ///< EEVDF: lag (V - vruntime) saved when it last blocked
+    Time slept_at;         ///< EEVDF: when it last blocked
     int32_t core = -1;    ///< core it runs or waits on, else the last one it ran on
     int32_t target = -1;  ///< while waking: the core it will arrive on
     State state = kBlocked;
@@ -101,6 +105,7 @@ private:
     uint64_t switches = 0;
     bool preempt_due = false;  ///< a wake-up preemption waits for the current callback to end
     int32_t sync_wakee = -1;   ///< runs when the current thread's burst ends (a sync wake-up)
+    int32_t next = -1;         ///< EEVDF: the thread the next dispatch takes (a sync wakee)
   };
 
   bool idle(const Core& c) const { return c.current < 0 && c.queue.empty() && c.incoming == 0; }
@@ -111,6 +116,16 @@ private:
     else idle_bits_[c >> 6] &= ~bit;
   }
   int64_t current_vruntime(const Core& c) const;
+  // EEVDF (kernel/sched/fair.c, Linux 6.6+)
+  struct Load {
+    int64_t base, sum, n, cur_v;
+  };
+  Load load(const Core& c) const;
+  int64_t avg_vruntime(const Core& c) const;
+  int pick_eevdf(const Core& c, bool protect) const;
+  bool renew_deadline(Core& c);
+  void place_eevdf(int t, int c);
+  bool eevdf_preempts(Core& c, int woken);
   void update_min_vruntime(Core& c);
   void enqueue(int core, int t);
   void arrive(int t);
@@ -120,6 +135,7 @@ private:
   /// Preempts core `c`'s thread in favour of `t`, queued there.
   void run_next(int c, int t);
   void arm_slice(int core);
+  Time next_tick(Time at) const;  ///< the first scheduler tick at or after `at`
   int pick_wake_core(int t) const;
   /// Idle balance: moves a cache-cold queued thread from another core to `core`'s queue and
   /// returns it; -1 when there is none (then, if cache-hot ones wait, arms the balance timer).
@@ -133,6 +149,7 @@ private:
   DurationSpec wakeup_latency_;
   SchedulerParams sched_;
   Time tick_;
+  int64_t slice_ = 0;  ///< EEVDF base slice (ns)
   std::vector<Thread> threads_;
   std::vector<Core> cores_;
   int in_callback_ = -1;  ///< the core whose thread is in on_burst_end

@@ -99,7 +99,8 @@ ordered_json random_scenario(uint64_t seed) {
     machine["scheduler"] = {{"timeslice", g.pick({"100us", "1ms", "3ms", "10ms"})},
                             {"wakeup_granularity", g.pick({"0ns", "1ms"})},
                             {"wakeup_preemption", g.chance(80)},
-                            {"migration_cost", g.pick({"0ns", "500us"})}};
+                            {"migration_cost", g.pick({"0ns", "500us"})},
+                            {"policy", g.pick({"cfs", "eevdf"})}};
   doc["machine"] = machine;
 
   ordered_json interp;

@@ -43,9 +43,17 @@ struct Costs {
   DurationSpec timer_slack = DurationSpec::fixed(Time::us(50));
 };
 
-/// The OS scheduler: a per-core CFS-like queue (virtual runtime, time slice, wake-up preemption).
+/// The OS scheduler: per-core run queues ordered by virtual runtime, with Linux CFS's rules
+/// (before 6.6) or EEVDF's (6.6 and later).
 struct SchedulerParams {
-  /// Longest a thread runs while another waits on its core. Default: 3ms.
+  /// "cfs": time slices, wake-up granularity, sleeper credit. "eevdf": lag, virtual deadlines,
+  /// run to parity, slices ending at scheduler ticks (Linux 6.6+, kernel/sched/fair.c).
+  /// Default: "cfs".
+  bool eevdf = false;
+  /// EEVDF's request size (sysctl_sched_base_slice); 0: Linux's default, 0.75ms x (1 +
+  /// ilog2(min(cores, 8))), 1.5ms on 2 cores. Default: 0.
+  Time base_slice = Time::zero();
+  /// CFS: longest a thread runs while another waits on its core. Default: 3ms.
   Time timeslice = Time::ms(3);
   /// A woken thread preempts the running one when its virtual runtime is lower by more than
   /// this (CFS `wakeup_granularity`). Default: 1ms.
@@ -61,9 +69,9 @@ struct SchedulerParams {
   Time migration_cost = Time::us(500);
   /// The scheduler tick: an idle core next to a queue of only cache-hot threads pulls one at the
   /// first tick after it has gone cold (the periodic/nohz idle balance that the busy core's tick
-  /// kicks). Ticks fall at multiples of this from time 0, on every core together. Default: 4ms
-  /// (HZ=250).
-  Time balance_tick = Time::ms(4);
+  /// kicks); under EEVDF a thread that has used up its slice is switched out at a tick. Ticks
+  /// fall at multiples of this from time 0, on every core together. Default: 4ms (HZ=250).
+  Time tick_period = Time::ms(4);
 };
 
 struct MachineConfig {

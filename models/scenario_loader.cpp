@@ -190,7 +190,7 @@ void load_costs(const Node& n, Costs& c) {
 void load_scheduler(const Node& n, SchedulerParams& s) {
   n.expect_object("scheduler settings");
   n.only_keys({"timeslice", "wakeup_granularity", "sleeper_credit", "wakeup_preemption", "migration_cost",
-               "balance_tick"});
+               "tick_period", "policy", "base_slice"});
   if (n.has("timeslice")) {
     s.timeslice = n.at("timeslice").duration();
     if (s.timeslice <= Time::zero()) n.at("timeslice").fail("the time slice must be positive");
@@ -199,9 +199,15 @@ void load_scheduler(const Node& n, SchedulerParams& s) {
   if (n.has("sleeper_credit")) s.sleeper_credit = n.at("sleeper_credit").duration();
   if (n.has("wakeup_preemption")) s.wakeup_preemption = n.at("wakeup_preemption").boolean();
   if (n.has("migration_cost")) s.migration_cost = n.at("migration_cost").duration();
-  if (n.has("balance_tick")) {
-    s.balance_tick = n.at("balance_tick").duration();
-    if (s.balance_tick <= Time::zero()) n.at("balance_tick").fail("the scheduler tick must be positive");
+  if (n.has("policy")) {
+    const std::string p = n.at("policy").str();
+    if (p != "cfs" && p != "eevdf") n.at("policy").fail("expected \"cfs\" or \"eevdf\", got \"" + p + "\"");
+    s.eevdf = p == "eevdf";
+  }
+  if (n.has("base_slice")) s.base_slice = n.at("base_slice").duration();
+  if (n.has("tick_period")) {
+    s.tick_period = n.at("tick_period").duration();
+    if (s.tick_period <= Time::zero()) n.at("tick_period").fail("the scheduler tick must be positive");
   }
 }
 

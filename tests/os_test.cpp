@@ -84,7 +84,7 @@ TEST_CASE("os: an idle core pulls a cache-hot queued thread only at the first ti
   for (auto [cost, tick, finish] : {std::tuple{"500us", "4ms", Time::us(4200)}, std::tuple{"500us", "300us", Time::us(3800)},
                                     std::tuple{"0ns", "4ms", Time::us(3300)}}) {
     json doc = {{"machine", {{"cores", 2}, {"costs", test::zero_costs()},
-                             {"scheduler", {{"timeslice", "3ms"}, {"migration_cost", cost}, {"balance_tick", tick}}}}},
+                             {"scheduler", {{"timeslice", "3ms"}, {"migration_cost", cost}, {"tick_period", tick}}}}},
                 {"threads", json::array({{{"name", "x"}, {"program", json::array({{{"native", "3200us"}}})}},
                                          {{"name", "y"}, {"program", json::array({{{"native", "3100us"}}})}},
                                          {{"name", "z"}, {"program", json::array({{{"native", "20ms"}}})}}})}};
@@ -93,5 +93,40 @@ TEST_CASE("os: an idle core pulls a cache-hot queued thread only at the first ti
     CHECK(r.threads[0].finish == finish);
     CHECK(r.threads[1].finish == Time::us(3100));
     CHECK(r.threads[2].finish == Time::ms(23));  // z runs from 3ms, alone on core 0 once x is pulled
+  }
+}
+
+TEST_CASE("os: eevdf: CPU hogs on one core take turns at scheduler ticks") {
+  // System: 1 core, EEVDF, 1.5ms base slice, 4ms tick, zero costs; a and b native 10ms. A new
+  // thread asks for half a slice (deadline 0.75ms): a runs first, protected while short of its
+  // deadline, which it reaches at 0.75ms but the scheduler sees at the 4ms tick; then the
+  // eligible thread with the earlier deadline runs. Expectation: a 0-4, b 4-8, a 8-12, b 12-16,
+  // a 16-18 (done), b 18-20 (done).
+  json doc = {{"machine", {{"cores", 1}, {"costs", test::zero_costs()},
+                           {"scheduler", {{"policy", "eevdf"}, {"base_slice", "1500us"}, {"tick_period", "4ms"}}}}},
+              {"threads", json::array({{{"name", "a"}, {"program", json::array({{{"native", "10ms"}}})}},
+                                       {{"name", "b"}, {"program", json::array({{{"native", "10ms"}}})}}})}};
+  const RunResult r = simulate(load_scenario(doc, "test.json"));
+  REQUIRE(r.complete);
+  CHECK(r.threads[0].finish == Time::ms(18));
+  CHECK(r.threads[1].finish == Time::ms(20));
+}
+
+TEST_CASE("os: eevdf: a woken thread with lag preempts a running thread that is not eligible") {
+  // System: 1 core, EEVDF, 1.5ms slice, 4ms tick, zero costs. hog: native 10ms; io: io 1ms then
+  // native 1ms. hog runs 0-4ms (tick); io runs at 4ms, blocks at once with lag V - v = 2ms (V is
+  // the average of 0 and 4ms). At 5ms it wakes: placed at V - 2 x lag = 5 - 4 = 1ms, hog (5ms) is
+  // not eligible (V = 3ms), so io preempts and ends at 6ms. Without wake-up preemption io waits
+  // for the 8ms tick and ends at 9ms. Either way the core is busy 11ms and hog ends last, at 11ms.
+  for (auto [preempt, io_end] : {std::pair{true, Time::ms(6)}, std::pair{false, Time::ms(9)}}) {
+    json doc = {{"machine", {{"cores", 1}, {"costs", test::zero_costs()},
+                             {"scheduler", {{"policy", "eevdf"}, {"base_slice", "1500us"}, {"tick_period", "4ms"},
+                                            {"wakeup_preemption", preempt}}}}},
+                {"threads", json::array({{{"name", "hog"}, {"program", json::array({{{"native", "10ms"}}})}},
+                                         {{"name", "io"}, {"program", json::array({{{"io", "1ms"}}, {{"native", "1ms"}}})}}})}};
+    const RunResult r = simulate(load_scenario(doc, "test.json"));
+    REQUIRE(r.complete);
+    CHECK(r.threads[1].finish == io_end);
+    CHECK(r.threads[0].finish == Time::ms(11));
   }
 }
