@@ -105,7 +105,6 @@ void OsScheduler::sleep(int t) {
     const int64_t limit = std::max(2 * slice_, sched_.tick_period.count());
     Thread& th = threads_[t];
     th.vlag = std::clamp(v - current_vruntime(cores_[c]), -limit, limit);
-    th.slept_at = engine_.now();
   }
   leave_core(t);
   threads_[t].state = kBlocked;
@@ -170,7 +169,7 @@ void OsScheduler::arrive(int t) {
     th.reserved = false;
   }
   if (sched_.eevdf) {
-    place_eevdf(t, c);
+    place_eevdf(t, c, true);
   } else {
     // Place the thread in the target core's virtual time (CFS place_entity): keep its lag
     // relative to the minimum when it migrates, and give a sleeper at most `sleeper_credit` of
@@ -402,12 +401,12 @@ bool OsScheduler::renew_deadline(Core& c) {
 // of one: PLACE_DEADLINE_INITIAL). DELAY_DEQUEUE keeps a sleeper with negative lag on its queue
 // until it is eligible, where it is dequeued with lag 0 (DELAY_ZERO); gilsim lets the negative lag
 // shrink at half the wall-clock rate while it sleeps (V's pace with one other thread running).
-void OsScheduler::place_eevdf(int t, int c) {
+void OsScheduler::place_eevdf(int t, int c, bool asleep) {
   Core& core = cores_[c];
   Thread& th = threads_[t];
   const int64_t n = (core.current >= 0 ? 1 : 0) + static_cast<int64_t>(core.queue.size());
   int64_t lag = th.ran ? th.vlag : 0;
-  if (lag < 0) lag = std::min<int64_t>(0, lag + (engine_.now() - th.slept_at).count() / 2);
+  if (lag < 0 && asleep) lag = std::min<int64_t>(0, lag + (engine_.now() - th.left_core).count() / 2);
   th.vruntime = n == 0 ? core.min_vruntime : avg_vruntime(core) - lag * (n + 1) / n;
   th.deadline = th.vruntime + (th.ran ? slice_ : slice_ / 2);
 }
@@ -478,8 +477,7 @@ int OsScheduler::steal_for(int c) {
   if (sched_.eevdf) {
     const int64_t deadline_left = th.deadline - th.vruntime;
     th.vlag = lag;
-    th.slept_at = now;
-    place_eevdf(pick, c);
+    place_eevdf(pick, c, false);
     th.deadline = th.vruntime + deadline_left;  // the request it was queued with
   } else {
     th.vruntime = th.vruntime - cores_[from].min_vruntime + cores_[c].min_vruntime;

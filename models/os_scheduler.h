@@ -83,7 +83,6 @@ private:
     int64_t vruntime = 0;
     int64_t deadline = 0;  ///< EEVDF: virtual deadline of the current request
     int64_t vlag = 0;      ///< EEVDF: lag (V - vruntime) saved when it last blocked
-    Time slept_at;         ///< EEVDF: when it last blocked
     int32_t core = -1;    ///< core it runs or waits on, else the last one it ran on
     int32_t target = -1;  ///< while waking: the core it will arrive on
     State state = kBlocked;
@@ -124,7 +123,8 @@ private:
   int64_t avg_vruntime(const Core& c) const;
   int pick_eevdf(const Core& c, bool protect) const;
   bool renew_deadline(Core& c);
-  void place_eevdf(int t, int c);
+  /// `asleep`: the thread's lag dates from its last block (left_core), not from now.
+  void place_eevdf(int t, int c, bool asleep);
   bool eevdf_preempts(Core& c, int woken);
   void update_min_vruntime(Core& c);
   void enqueue(int core, int t);
