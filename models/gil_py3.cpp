@@ -20,10 +20,12 @@ void Py3Gil::take(int t) {
 }
 
 // COND_TIMED_WAIT(gil->cond, gil->mutex, interval, timed_out): saved_switchnum is taken first;
-// the deadline is now + interval. The waiter holds gil->mutex from its check of `locked` until it
-// sleeps, and drop_gil needs that mutex, so the check, the enqueue and the sleep are one step
-// here: a signal always finds the waiter asleep and pays a whole wake-up. The futex system call is
-// charged when the waiter comes back out of the wait.
+// the deadline is now + interval. The waiter holds gil->mutex from its check of `locked` until
+// pthread_cond_timedwait has registered it as a waiter (glibc nptl pthread_cond_wait.c,
+// __pthread_cond_wait_common: the group's waiter count, then the mutex is released), so the check
+// and the enqueue are one step; the futex_wait on the group's signal word comes after the mutex
+// is released, and a signal before its compare makes it return at once (below). The futex call
+// out of a real sleep is charged when the waiter comes back.
 void Py3Gil::wait(int t) {
   Waiter& w = w_[t];
   w.saved_switch = switch_number_;
@@ -32,6 +34,16 @@ void Py3Gil::wait(int t) {
   // futex_wait with an absolute timeout: an hrtimer with the thread's timer slack, so the wait
   // ends up to timer_slack after the deadline.
   host_->engine().schedule_after(w.timer, Time::sat_add(p_.interval, draw(p_.timer_slack)));
+  // pthread_cond_timedwait releases gil->mutex before its futex_wait compares the condition's
+  // signal word: a drop_gil signal in between makes the call return at once (EAGAIN), and the
+  // waiter re-checks `locked` without having slept. The window is the futex call's entry.
+  const Time entry = draw(p_.syscall);
+  if (entry > Time::zero()) {
+    w.entering = true;
+    w.woken_early = false;
+    host_->burst(t, entry, kCondEntered);
+    return;
+  }
   host_->sleep(t, kCondWoken);
 }
 
@@ -40,6 +52,10 @@ void Py3Gil::on_event(uint32_t, uint32_t arg) {
   const int t = static_cast<int>(arg);
   cond_remove(t);
   w_[t].timed_out = true;
+  if (w_[t].entering) {  // still on its core going to sleep: it returns from the call instead
+    w_[t].woken_early = true;
+    return;
+  }
   host_->wake(t, draw(p_.syscall), kCondWoken);
 }
 
@@ -81,6 +97,16 @@ void Py3Gil::step(int t, uint8_t code) {
     case kSwitchSignalled:
       host_->done(t);
       return;
+    case kCondEntered: {  // the futex call has compared the signal word
+      Waiter& w = w_[t];
+      w.entering = false;
+      if (!w.woken_early) {
+        host_->sleep(t, kCondWoken);
+        return;
+      }
+      step(t, kCondWoken);  // EAGAIN (or the deadline passed): back out, as if woken
+      return;
+    }
     case kAskerBack:  // the holder did not drop in time: the asker sleeps on the condition
       asker_ = -1;
       if (locked_) {
@@ -200,6 +226,11 @@ bool Py3Gil::signal_cond(int signaller) {
   cond_remove(q);
   host_->engine().cancel(w_[q].timer);
   w_[q].timed_out = false;
+  if (w_[q].entering) {  // not asleep yet: its futex_wait will return at once; nobody to wake
+    w_[q].woken_early = true;
+    signal_ipi_ = false;
+    return true;
+  }
   signal_ipi_ = host_->wake(q, draw(p_.syscall), kCondWoken, signaller);
   return true;
 }

@@ -40,7 +40,7 @@ public:
   bool drop_requested() const { return drop_request_; }
 
 private:
-  enum Step : uint8_t { kCondWoken = kPolicyStep, kSignalled, kSwitchWoken, kSwitchSignalled, kAskerBack };
+  enum Step : uint8_t { kCondWoken = kPolicyStep, kSignalled, kSwitchWoken, kSwitchSignalled, kAskerBack, kCondEntered };
   struct Waiter {
     Time bc_done;              ///< bytecode executed, for the eval-breaker check points
     uint64_t saved_switch = 0; ///< switch_number when the timed wait began
@@ -49,6 +49,8 @@ private:
     bool in_cond = false;
     bool timed_out = false;
     bool may_wait = false;     ///< the drop under way may wait on switch_cond
+    bool entering = false;     ///< in the futex call that goes to sleep on the condition, not asleep yet
+    bool woken_early = false;  ///< signalled or timed out during that call: it returns at once
   };
 
   void wait(int t);

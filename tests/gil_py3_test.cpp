@@ -175,6 +175,28 @@ TEST_CASE("py3: the new holder pays the futex wake of the forced dropper waiting
   CHECK(r.threads[0].finish.count() == Time::us(109035).count());
 }
 
+TEST_CASE("py3: a drop during the waiter's futex call into the condition wait makes it return at once") {
+  // System: 2 cores, py3 5ms; syscall 1us, wake 2us, wake-up latency 10us, other costs 0. A runs
+  // cpu 1000.5us from 10us, then io 1ms; B (cpu 1ms) arrives at 1.010ms, finds the GIL locked and
+  // goes into its timed wait: pthread_cond_timedwait releases the mutex, then its futex_wait takes
+  // 1us (1.010-1.011ms) to compare the signal word. A drops at 1.0105ms, inside that call: its
+  // signal finds nobody asleep (1us, no IPI), and B's futex_wait returns at once. Expectation: B
+  // holds the GIL from exactly 1.011ms (asleep, it would be back at 1.0215ms: latency + syscall)
+  // and ends at 2.011ms.
+  json doc = base(2);
+  doc["machine"]["costs"]["syscall"] = "1us";
+  doc["machine"]["costs"]["wake"] = "2us";
+  doc["machine"]["costs"]["wakeup_latency"] = "10us";
+  doc["threads"] = {thread("A", "0ms", {{{"cpu", "1000500ns"}}, {{"io", "1ms"}}}), thread("B", "1ms", {{{"cpu", "1ms"}}})};
+  test::Recorder rec;
+  const RunResult r = simulate(load_scenario(doc, "test.json"), &rec);
+  REQUIRE(r.complete);
+  REQUIRE(rec.holds.size() >= 2);
+  CHECK(rec.holds[1].thread == 1);
+  CHECK(rec.holds[1].from.count() == Time::us(1011).count());
+  CHECK(r.threads[1].finish.count() == Time::us(2011).count());
+}
+
 TEST_CASE("py3: a timed wait ends timer_slack after its deadline") {
   // System: as the first case (A cpu 100ms from 0, B arrives at 1ms, zero costs) with
   // costs.timer_slack 30us. Expectation: B's wait, begun at 1ms, ends at 1ms + 5ms + 30us: the drop
