@@ -48,6 +48,9 @@ TEST_CASE("channels: an echo round trip: wake-ups, IPIs, copies, and the write-s
   const Outcome o = run_outcome(load_scenario(echo(3, "100us", "4us"), "test.json"));
   REQUIRE(o.run.complete);
   CHECK(o.run.threads[0].finish.count() == Time::us(174).count());
+  json eevdf = echo(3, "100us", "4us");  // every wake-up here finds an idle core: EEVDF changes nothing
+  eevdf["machine"]["scheduler"] = {{"policy", "eevdf"}};
+  CHECK(simulate(load_scenario(eevdf, "test.json")).threads[0].finish.count() == Time::us(174).count());
   CHECK(o.run.threads[0].m.io_ops == 6);
   CHECK(o.run.threads[1].m.io_ops == 7);
   // The serial baseline keeps the peer (the server) running beside the serialised work, and so
@@ -66,15 +69,18 @@ TEST_CASE("channels: a reader woken onto the writer's core runs as soon as the s
   // Expectation: R, woken synchronously onto S's core, runs when S's send returns: copy 11-12us,
   // GIL (free: S is preempted inside its call), cpu 12-14us: R ends at 14us; S resumes, takes the
   // GIL, cpu 14-19us. (Without the sync rule S would run on to 16us first.)
-  json doc = {{"machine", {{"cores", 1}, {"costs", test::zero_costs()}}},
-              {"interpreter", {{"gil", "py3"}}},
-              {"threads", {{{"name", "R"}, {"program", {{{"recv", "c"}}, {{"cpu", "2us"}}}}},
-                           {{"name", "S"}, {"start", "10us"}, {"program", {{{"send", "c"}}, {{"cpu", "5us"}}}}}}}};
-  doc["machine"]["costs"]["socket_call"] = "1us";
-  const RunResult r = simulate(load_scenario(doc, "test.json"));
-  REQUIRE(r.complete);
-  CHECK(r.threads[0].finish.count() == Time::us(14).count());
-  CHECK(r.threads[1].finish.count() == Time::us(19).count());
+  // The same under EEVDF, where the sync wakee is the next pick (the next buddy).
+  for (const char* policy : {"cfs", "eevdf"}) {
+    json doc = {{"machine", {{"cores", 1}, {"costs", test::zero_costs()}, {"scheduler", {{"policy", policy}}}}},
+                {"interpreter", {{"gil", "py3"}}},
+                {"threads", {{{"name", "R"}, {"program", {{{"recv", "c"}}, {{"cpu", "2us"}}}}},
+                             {{"name", "S"}, {"start", "10us"}, {"program", {{{"send", "c"}}, {{"cpu", "5us"}}}}}}}};
+    doc["machine"]["costs"]["socket_call"] = "1us";
+    const RunResult r = simulate(load_scenario(doc, "test.json"));
+    REQUIRE(r.complete);
+    CHECK(r.threads[0].finish.count() == Time::us(14).count());
+    CHECK(r.threads[1].finish.count() == Time::us(19).count());
+  }
 }
 
 TEST_CASE("channels: messages sent before anyone receives wait in the channel; recv then does not block") {
