@@ -16,6 +16,7 @@ OsScheduler::OsScheduler(Engine& engine, const MachineConfig& machine, uint64_t 
       rng_(Rng::stream(seed, stable_hash("os"))),
       context_switch_(machine.costs.context_switch),
       wakeup_latency_(machine.costs.wakeup_latency),
+      cold_(machine.costs.cold_start),
       sched_(machine.scheduler),
       tick_(machine.costs.tick),
       threads_(static_cast<size_t>(threads)),
@@ -118,6 +119,21 @@ void OsScheduler::exit(int t) {
   threads_[t].state = kExited;
   client_.on_core_change(t);
   dispatch(c);
+}
+
+__extension__ typedef __int128 Wide;
+
+Time OsScheduler::cold_stall(const std::vector<ColdPoint>& table, Time idle) {
+  Time x0 = Time::zero(), y0 = Time::zero();
+  for (const ColdPoint& p : table) {
+    if (idle <= p.idle) {  // linear between (x0, y0) and p; both spans below 2^53 ns
+      const Wide num = static_cast<Wide>((p.stall - y0).count()) * (idle - x0).count();
+      return y0 + Time::ns(static_cast<int64_t>(num / (p.idle - x0).count()));
+    }
+    x0 = p.idle;
+    y0 = p.stall;
+  }
+  return y0;
 }
 
 Time OsScheduler::burst_elapsed(int t) const {
@@ -268,7 +284,11 @@ void OsScheduler::dispatch(int c) {
   th.state = kRunning;
   th.core = c;
   th.run_start = now;
-  th.exec_from = now + ctx;
+  // A core that has idled (after its first thread) lost its caches to whatever the host ran on
+  // it meanwhile: the thread's first work, its wait's return path and the code after it, takes
+  // costs.cold_start longer. Like the context switch, the stall comes before the burst's work.
+  const Time stall = cold_.empty() || core.last < 0 ? Time::zero() : cold_stall(cold_, now - core.vacant_since);
+  th.exec_from = now + ctx + stall;
   engine_.schedule(core.burst_timer, Time::sat_add(th.exec_from, th.left));
   arm_slice(c);
   update_idle(c);
@@ -288,6 +308,7 @@ void OsScheduler::leave_core(int t) {
   if (now > th.exec_from) th.left = th.left > now - th.exec_from ? th.left - (now - th.exec_from) : Time::zero();
   core.current = -1;
   core.last = t;
+  core.vacant_since = now;
   th.left_core = now;
   th.ran = true;
   engine_.cancel(core.burst_timer);

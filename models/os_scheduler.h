@@ -52,6 +52,9 @@ public:
   /// Replaces what is left of the current burst (counting from now).
   void set_burst_left(int t, Time left);
 
+  /// costs.cold_start: the stall after a core has idled `idle`.
+  static Time cold_stall(const std::vector<ColdPoint>& table, Time idle);
+
   bool on_core(int t) const { return threads_[t].state == kRunning; }
   bool sleeping(int t) const { return threads_[t].state == kBlocked; }
   int cores() const { return static_cast<int>(cores_.size()); }
@@ -101,6 +104,7 @@ private:
     TimerId slice_timer = 0;
     TimerId balance_timer = 0;  ///< while idle beside cache-hot queued threads: the pull
     Time busy;
+    Time vacant_since;  ///< when its last thread left it (idle since, when it has none)
     uint64_t switches = 0;
     bool preempt_due = false;  ///< a wake-up preemption waits for the current callback to end
     int32_t sync_wakee = -1;   ///< runs when the current thread's burst ends (a sync wake-up)
@@ -147,6 +151,7 @@ private:
   Rng rng_;
   Time context_switch_;
   DurationSpec wakeup_latency_;
+  std::vector<ColdPoint> cold_;
   SchedulerParams sched_;
   Time tick_;
   int64_t slice_ = 0;  ///< EEVDF base slice (ns)

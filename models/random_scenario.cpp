@@ -93,6 +93,9 @@ ordered_json random_scenario(uint64_t seed) {
     costs["syscall"] = g.pick({"0ns", "1us", "5us"});
     costs["context_switch"] = g.pick({"0ns", "3us", "20us"});
     costs["wakeup_latency"] = g.chance(50) ? g.duration(0, 100000, true) : ordered_json("0ns");
+    if (g.chance(30))
+      costs["cold_start"] = ordered_json::array({ordered_json::array({"100us", "0ns"}), ordered_json::array({"1ms", g.pick({"0ns", "500ns", "2us"})}),
+                                                 ordered_json::array({"20ms", g.pick({"3us", "30us"})})});
     machine["costs"] = costs;
   }
   if (g.chance(40))

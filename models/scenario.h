@@ -12,6 +12,13 @@
 
 namespace gilsim {
 
+/// One point of `Costs::cold_start`: after a core has idled `idle`, the thread put on it starts
+/// its work `stall` later.
+struct ColdPoint {
+  Time idle;
+  Time stall;
+};
+
 /// Costs of the machine and OS, each with its default. A profile file (tools/calibrate) or the
 /// scenario's `machine.costs` overrides them.
 struct Costs {
@@ -41,6 +48,11 @@ struct Costs {
   /// kernel's timer slack (hrtimer expiry range [deadline, deadline + timer_slack_ns], 50us by
   /// default for normal threads). Drawn per timed wait (py3's COND_TIMED_WAIT). Default: 50us.
   DurationSpec timer_slack = DurationSpec::fixed(Time::us(50));
+  /// What a long idle costs the next thread to run on the core: the extra time its first work
+  /// takes (caches refilled after the idle vCPU gave its physical core away), as a function of
+  /// how long the core was idle; charged like the context switch, before the burst's work. Points of increasing `idle`, linear in
+  /// between, from (0, 0) to the first point and flat after the last. Default: none (no stall).
+  std::vector<ColdPoint> cold_start;
 };
 
 /// The OS scheduler: per-core run queues ordered by virtual runtime, with Linux CFS's rules

@@ -174,9 +174,29 @@ private:
   const std::string& file_;
 };
 
+/// [[idle, stall], ...]: Costs::cold_start.
+std::vector<ColdPoint> cold_table(const Node& arg) {
+  const char* form = "cold_start takes [[idle, stall], ...] with increasing idle times";
+  if (!arg.value().is_array()) arg.fail(std::string("expected an array: ") + form);
+  if (arg.value().size() > 64) arg.fail("at most 64 cold_start points");
+  std::vector<ColdPoint> pts;
+  for (size_t i = 0; i < arg.value().size(); ++i) {
+    const Node pt = arg.at(i);
+    if (!pt.value().is_array() || pt.value().size() != 2) pt.fail(std::string("expected [idle, stall]: ") + form);
+    const Time idle = pt.at(size_t{0}).duration();
+    const Time stall = pt.at(size_t{1}).duration();
+    if (idle <= (pts.empty() ? Time::zero() : pts.back().idle))
+      pt.at(size_t{0}).fail(pts.empty() ? "the idle time must be positive" : "idle times must increase");
+    if (stall > Time::s(1)) pt.at(size_t{1}).fail("a stall of more than 1s is not a cache refill");
+    pts.push_back({idle, stall});
+  }
+  return pts;
+}
+
 void load_costs(const Node& n, Costs& c) {
   n.expect_object("machine costs");
-  n.only_keys({"tick", "syscall", "wake", "context_switch", "wakeup_latency", "gil_check", "socket_call", "timer_slack"});
+  n.only_keys({"tick", "syscall", "wake", "context_switch", "wakeup_latency", "gil_check", "socket_call", "timer_slack",
+               "cold_start"});
   if (n.has("tick")) c.tick = n.at("tick").duration();
   if (n.has("syscall")) c.syscall = n.at("syscall").duration_spec(false);
   if (n.has("wake")) c.wake = n.at("wake").duration_spec(false);
@@ -185,6 +205,7 @@ void load_costs(const Node& n, Costs& c) {
   if (n.has("gil_check")) c.gil_check = n.at("gil_check").duration_spec(false);
   if (n.has("socket_call")) c.socket_call = n.at("socket_call").duration_spec(false);
   if (n.has("timer_slack")) c.timer_slack = n.at("timer_slack").duration_spec(false);
+  if (n.has("cold_start")) c.cold_start = cold_table(n.at("cold_start"));
 }
 
 void load_scheduler(const Node& n, SchedulerParams& s) {

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "models/os_scheduler.h"
 #include "models/scenario_loader.h"
 #include "tests/helpers.h"
 
@@ -71,6 +72,33 @@ TEST_CASE("os: a context switch costs core time when a core changes threads") {
   REQUIRE(r.complete);
   CHECK(r.end == Time::ms(20) + Time::us(10) * static_cast<int64_t>(r.cores[0].context_switches));
   CHECK(r.cores[0].context_switches >= 6);
+}
+
+TEST_CASE("os: a thread put on a core that has idled starts its work after the cold-start stall") {
+  // costs.cold_start [[1ms, 2us], [10ms, 10us], [30ms, 12us]]: linear from (0, 0), flat after.
+  const std::vector<ColdPoint> table{{Time::ms(1), Time::us(2)}, {Time::ms(10), Time::us(10)}, {Time::ms(30), Time::us(12)}};
+  CHECK(OsScheduler::cold_stall(table, Time::zero()) == Time::zero());
+  CHECK(OsScheduler::cold_stall(table, Time::us(500)) == Time::us(1));
+  CHECK(OsScheduler::cold_stall(table, Time::ms(20)) == Time::us(11));
+  CHECK(OsScheduler::cold_stall(table, Time::s(5)) == Time::us(12));
+  // System: 2 cores, zero costs but that table; one thread: io 1ms, cpu 1ms, io 20ms, cpu 1ms,
+  // io 500us, cpu 1ms. Each wake-up puts it back on its idle core: the first start is free (the
+  // core never ran anything), then stalls of 2us, 11us and 1us. Expectation: the work ends at
+  // 1 + 1.002 + 20 + 1.011 + 0.5 + 1.001 = 24.514ms (24.5ms without the table).
+  json doc = {{"machine", {{"cores", 2}, {"costs", test::zero_costs()}}},
+              {"threads", json::array({{{"program", json::array({{{"io", "1ms"}}, {{"cpu", "1ms"}}, {{"io", "20ms"}}, {{"cpu", "1ms"}},
+                                                                 {{"io", "500us"}}, {{"cpu", "1ms"}}})}}})}};
+  doc["machine"]["costs"]["cold_start"] = json::array({{"1ms", "2us"}, {"10ms", "10us"}, {"30ms", "12us"}});
+  RunResult r = simulate(load_scenario(doc, "test.json"));
+  REQUIRE(r.complete);
+  CHECK(r.end == Time::us(24514));
+  // Threads that take turns on one core never leave it idle: no stall. 2 native threads of 10ms,
+  // 3ms slices: 20ms, as without the table.
+  doc["machine"]["cores"] = 1;
+  doc["threads"] = json::array({{{"name", "n"}, {"count", 2}, {"program", json::array({{{"native", "10ms"}}})}}});
+  r = simulate(load_scenario(doc, "test.json"));
+  REQUIRE(r.complete);
+  CHECK(r.end == Time::ms(20));
 }
 
 TEST_CASE("os: an idle core pulls a cache-hot queued thread only at the first tick after it goes cold") {
