@@ -27,6 +27,10 @@ tools/calibrate drives this file; every benchmark feeds one gilsim cost:
   timedwait    a threading.Lock acquire with a 5 ms timeout that expires, repeated: how late
                the wait ends after its deadline (timer slack + wake-up from idle); quantile
                table of the overshoot                               -> costs.timer_slack
+  coldstart    the extra time of the first Python work (two 34-iteration countdowns) after the
+               thread's core has idled 0.1 to 30 ms in time.sleep, over the same after 20 us,
+               while a forked process keeps another core busy (as in a GIL fight): median per
+               idle time                                            -> costs.cold_start
   slice        one CPU-bound process, run twice side by side pinned to one core by the caller;
                lengths of uninterrupted runs in its own clock stream -> scheduler.timeslice
 """
@@ -353,6 +357,44 @@ def bench_timedwait(size):
         lock.acquire(True, 0.005)  # Python 3 only (2.7's locks have no timeout)
         over.append(clock() - t0 - 0.005)
     emit({"p50_ns": pct(over, 50) * 1e9, "q": quantile_table(over)})
+
+
+COLD_IDLES_US = (20, 100, 300, 1000, 3000, 10000, 30000)
+
+
+def bench_coldstart(size):
+    # Timestamps go into a preallocated list: rebinding a fresh one would free the previous
+    # repetition's floats inside the timed stretch.
+    scale = (size or 100) / 100.0
+    pid = os.fork()
+    if pid == 0:  # the busy core
+        try:
+            while True:
+                pass
+        finally:
+            os._exit(0)
+    try:
+        ts = [0.0, 0.0, 0.0]
+        count(34)
+        extra = {}
+        for idle_us in COLD_IDLES_US:
+            reps = max(5, int(scale * min(100, 300000 // (idle_us + 3000))))
+            first = []
+            for _ in range(reps):
+                time.sleep(idle_us * 1e-6)
+                ts[0] = clock()
+                count(34)
+                ts[1] = clock()
+                count(34)
+                ts[2] = clock()
+                first.append(ts[2] - ts[0])
+            extra[idle_us] = pct(first, 50)
+    finally:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    base = extra[COLD_IDLES_US[0]]
+    emit({"base_ns": base * 1e9,
+          "points": [[u * 1000, max(0.0, (extra[u] - base) * 1e9)] for u in COLD_IDLES_US[1:]]})
 
 
 def bench_slice(size):
