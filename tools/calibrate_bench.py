@@ -10,7 +10,9 @@ tools/calibrate drives this file; every benchmark feeds one gilsim cost:
                created, one thread; extra ns per expiry             -> costs.gil_check
   futex        waker-side CPU cost of FUTEX_WAKE with nobody to wake, and of one that wakes a
                blocked process, minus a bare ctypes call (ctypes + libc syscall(2), Linux);
-               medians and per-call quantile tables                 -> costs.syscall, costs.wake
+               medians and per-call quantile tables; and the call with nobody to wake timed
+               over loops of calls, minus a loop of abs() with the same seven arguments
+                                                                    -> costs.syscall, costs.wake
   pingpong     round trip of a 1-byte pipe ping-pong between two threads (run pinned to ONE
                core by the caller) and the same write+read pair done by one thread
                                                                     -> costs.context_switch
@@ -228,11 +230,28 @@ def bench_futex(size):
         if os.waitpid(pid, os.WNOHANG)[0] == pid:
             break
         time.sleep(0.001)
+    # The bare system call again, from loops of calls rather than single timed calls: one call
+    # is a few hundred ns against a ctypes call of 1-3 us whose jitter (on 2.7 +-1 us) swamps it;
+    # over a loop the jitter averages out. The best of 3 loops each, minus the same loop of abs().
+    def per_call(f, arg, reps=max(2000, 20 * n)):
+        best = None
+        for _ in range(3):
+            t0 = clock()
+            for _ in range(reps):
+                f(*arg)
+            dt = (clock() - t0) / reps
+            best = dt if best is None or dt < best else best
+        return best
+    loop_wake = per_call(libc.syscall, (nr, other, FUTEX_WAKE, 1, None, None, 0))
+    # abs() with the same seven arguments: the same ctypes conversions, no system call (the
+    # callee reads the first one only)
+    loop_abs = per_call(libc.abs, (nr, other, FUTEX_WAKE, 1, None, None, 0))
     del word, stop, addr, other
     b = pct(bare, 50)
     nw = pct(nowake, 50)
     emit({"wake_with_waiter_ns": (pct(wake, 50) - b) * 1e9 if wake else None,
           "wake_no_waiter_ns": (nw - b) * 1e9,
+          "wake_no_waiter_loop_ns": (loop_wake - loop_abs) * 1e9,
           "ctypes_call_ns": b * 1e9, "samples": len(wake),
           # per call: the bare system call (minus the median ctypes call), and what waking a
           # sleeper adds to it (minus the median call with nobody to wake)
