@@ -11,8 +11,9 @@ tools/calibrate drives this file; every benchmark feeds one gilsim cost:
   futex        waker-side CPU cost of FUTEX_WAKE with nobody to wake, and of one that wakes a
                blocked process, minus a bare ctypes call (ctypes + libc syscall(2), Linux);
                medians and per-call quantile tables; and the call with nobody to wake timed
-               over loops of calls, minus a loop of abs() with the same seven arguments
-                                                                    -> costs.syscall, costs.wake
+               over loops of calls, minus a loop of abs() with the same seven arguments;
+               and os.getppid() over loops minus sys.getrecursionlimit(): a system call
+               from the interpreter's C code, no ctypes     -> costs.syscall, costs.wake
   pingpong     round trip of a 1-byte pipe ping-pong between two threads (run pinned to ONE
                core by the caller) and the same write+read pair done by one thread
                                                                     -> costs.context_switch
@@ -246,12 +247,16 @@ def bench_futex(size):
     # abs() with the same seven arguments: the same ctypes conversions, no system call (the
     # callee reads the first one only)
     loop_abs = per_call(libc.abs, (nr, other, FUTEX_WAKE, 1, None, None, 0))
+    # A system call made from the interpreter's own C code (no ctypes): os.getppid() against a
+    # builtin of the same calling convention that makes none.
+    loop_getppid = per_call(os.getppid, ()) - per_call(sys.getrecursionlimit, ())
     del word, stop, addr, other
     b = pct(bare, 50)
     nw = pct(nowake, 50)
     emit({"wake_with_waiter_ns": (pct(wake, 50) - b) * 1e9 if wake else None,
           "wake_no_waiter_ns": (nw - b) * 1e9,
           "wake_no_waiter_loop_ns": (loop_wake - loop_abs) * 1e9,
+          "getppid_loop_ns": loop_getppid * 1e9,
           "ctypes_call_ns": b * 1e9, "samples": len(wake),
           # per call: the bare system call (minus the median ctypes call), and what waking a
           # sleeper adds to it (minus the median call with nobody to wake)
