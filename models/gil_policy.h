@@ -45,6 +45,22 @@ enum class DropReason : uint8_t {
   kExit,       ///< the thread ends (tstate is NULL in drop_gil: no forced-switch wait)
 };
 
+/// A futex_wait call that does not sleep, split at the kernel's compare of the futex word
+/// (kernel/futex/waitwake.c, futex_wait_setup -> futex_get_value_locked): a store before the
+/// compare makes the call return EAGAIN; one after it queues the caller. `entry` runs from the
+/// call to the compare, `back` from there to the caller's next instruction. Measured on the
+/// validation VM (docs/validation-measurements.md, "Where futex_wait compares"): a waker's store
+/// 250-395 ns into a 430-450 ns call still finds the compare ahead, so the compare sits about
+/// three quarters into the call.
+struct FutexWaitCall {
+  Time entry;
+  Time back;
+};
+inline FutexWaitCall split_futex_wait(Time call) {
+  const Time entry = Time::ns(call.count() / 4 * 3 + call.count() % 4 * 3 / 4);
+  return {entry, call - entry};
+}
+
 /// First policy step code: codes below it belong to the interpreter.
 inline constexpr uint8_t kPolicyStep = 32;
 

@@ -22,8 +22,9 @@ void Py2Gil::take(int t) {
 // __new_sem_wait_slow: count ourselves in nwaiters, then futex_wait while the value is 0. The
 // kernel checks the value, and queues the waiter under the futex hash-bucket lock atomically with
 // respect to futex_wake, only once the system call has got that far: a sem_post during the call's
-// entry (`syscall`) makes it return EAGAIN, and the waiter retries the decrement on its core
-// without sleeping. Traced on 2.7.18 (two counting threads on two cores): the threads hand the
+// entry (the part of `syscall` before the compare, split_futex_wait) makes it return EAGAIN, and
+// the waiter, back from the call, retries the decrement on its core without sleeping; the holder
+// may have taken the value back meanwhile (the retry loop of __new_sem_wait_slow). Traced on 2.7.18 (two counting threads on two cores): the threads hand the
 // lock over at nearly every check this way, neither ever sleeping, every futex_wake finding
 // nobody to wake.
 void Py2Gil::slow_wait(int t) {
@@ -36,9 +37,10 @@ void Py2Gil::slow_wait(int t) {
     host_->done(t);
     return;
   }
-  const Time entry = draw(p_.syscall);
-  if (entry > Time::zero()) {
-    host_->burst(t, entry, kWaitEntered);
+  const FutexWaitCall call = split_futex_wait(draw(p_.syscall));
+  w_[t].back = call.back;
+  if (call.entry > Time::zero()) {
+    host_->burst(t, call.entry, kWaitEntered);
     return;
   }
   sleep_queued(t);
@@ -123,13 +125,24 @@ void Py2Gil::step(int t, uint8_t code) {
     case kPosted:
       host_->done(t);
       return;
-    case kWaitEntered:  // the kernel compares the value: still 0 -> sleep; else EAGAIN, retry
+    case kWaitEntered:  // the kernel compares the value: still 0 -> sleep; else EAGAIN
+      if (locked_) {
+        sleep_queued(t);
+        return;
+      }
+      if (w_[t].back > Time::zero()) {
+        host_->burst(t, w_[t].back, kWaitReturned);
+        return;
+      }
+      [[fallthrough]];
+    case kWaitReturned:  // back from EAGAIN: retry the decrement, or wait again if it was retaken
       if (!locked_) {
         grab(t);
         host_->done(t);
         return;
       }
-      sleep_queued(t);
+      host_->note(GilEvent::kFailedAcquire, t);
+      slow_wait(t);
       return;
     case kCheckPosted:  // PyThread_acquire_lock after the release at a check
       if (!locked_) {

@@ -40,11 +40,12 @@ public:
   Time ticker() const { return ticker_; }
 
 private:
-  enum Step : uint8_t { kWoken = kPolicyStep, kPosted, kCheckPosted, kWaitEntered };
+  enum Step : uint8_t { kWoken = kPolicyStep, kPosted, kCheckPosted, kWaitEntered, kWaitReturned };
   struct Waiter {
     int next = -1;
     bool queued = false;  ///< asleep in the futex queue
     bool slow = false;    ///< in sem_wait's slow path (counted in nwaiters)
+    Time back;            ///< the rest of the futex_wait call after its compare
   };
 
   void grab(int t);

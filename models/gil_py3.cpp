@@ -36,12 +36,14 @@ void Py3Gil::wait(int t) {
   host_->engine().schedule_after(w.timer, Time::sat_add(p_.interval, draw(p_.timer_slack)));
   // pthread_cond_timedwait releases gil->mutex before its futex_wait compares the condition's
   // signal word: a drop_gil signal in between makes the call return at once (EAGAIN), and the
-  // waiter re-checks `locked` without having slept. The window is the futex call's entry.
-  const Time entry = draw(p_.syscall);
-  if (entry > Time::zero()) {
+  // waiter re-checks `locked` without having slept. The window is the futex call's entry, up to
+  // its compare (split_futex_wait); an early return then costs the rest of the call.
+  const FutexWaitCall call = split_futex_wait(draw(p_.syscall));
+  if (call.entry > Time::zero()) {
     w.entering = true;
     w.woken_early = false;
-    host_->burst(t, entry, kCondEntered);
+    w.back = call.back;
+    host_->burst(t, call.entry, kCondEntered);
     return;
   }
   host_->sleep(t, kCondWoken);
@@ -104,7 +106,12 @@ void Py3Gil::step(int t, uint8_t code) {
         host_->sleep(t, kCondWoken);
         return;
       }
-      step(t, kCondWoken);  // EAGAIN (or the deadline passed): back out, as if woken
+      // EAGAIN (or the deadline passed): the call returns, and the waiter re-checks as if woken.
+      if (w.back > Time::zero()) {
+        host_->burst(t, w.back, kCondWoken);
+        return;
+      }
+      step(t, kCondWoken);
       return;
     }
     case kAskerBack:  // the holder did not drop in time: the asker sleeps on the condition

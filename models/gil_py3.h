@@ -51,6 +51,7 @@ private:
     bool may_wait = false;     ///< the drop under way may wait on switch_cond
     bool entering = false;     ///< in the futex call that goes to sleep on the condition, not asleep yet
     bool woken_early = false;  ///< signalled or timed out during that call: it returns at once
+    Time back;                 ///< the rest of that call after its compare
   };
 
   void wait(int t);

@@ -178,11 +178,11 @@ TEST_CASE("py3: the new holder pays the futex wake of the forced dropper waiting
 TEST_CASE("py3: a drop during the waiter's futex call into the condition wait makes it return at once") {
   // System: 2 cores, py3 5ms; syscall 1us, wake 2us, wake-up latency 10us, other costs 0. A runs
   // cpu 1000.5us from 10us, then io 1ms; B (cpu 1ms) arrives at 1.010ms, finds the GIL locked and
-  // goes into its timed wait: pthread_cond_timedwait releases the mutex, then its futex_wait takes
-  // 1us (1.010-1.011ms) to compare the signal word. A drops at 1.0105ms, inside that call: its
-  // signal finds nobody asleep (1us, no IPI), and B's futex_wait returns at once. Expectation: B
-  // holds the GIL from exactly 1.011ms (asleep, it would be back at 1.0215ms: latency + syscall)
-  // and ends at 2.011ms.
+  // goes into its timed wait: pthread_cond_timedwait releases the mutex, then its 1us futex_wait
+  // compares the signal word 3/4 into the call, at 1.01075ms. A drops at 1.0105ms, before the
+  // compare: its signal finds nobody asleep (1us, no IPI), and B's futex_wait returns EAGAIN at
+  // the call's end, 1.011ms. Expectation: B holds the GIL from exactly 1.011ms (asleep, it would
+  // be back at 1.0215ms: latency + syscall) and ends at 2.011ms.
   json doc = base(2);
   doc["machine"]["costs"]["syscall"] = "1us";
   doc["machine"]["costs"]["wake"] = "2us";
@@ -195,6 +195,34 @@ TEST_CASE("py3: a drop during the waiter's futex call into the condition wait ma
   CHECK(rec.holds[1].thread == 1);
   CHECK(rec.holds[1].from.count() == Time::us(1011).count());
   CHECK(r.threads[1].finish.count() == Time::us(2011).count());
+}
+
+TEST_CASE("py3: a waiter back from an early return finds the GIL taken by a newcomer and waits again") {
+  // System: as the case above (syscall 1us, wake 2us, wake-up latency 10us, other costs 0, 2
+  // cores), with C (cpu 1ms) arriving at 1.0108ms. A drops at 1.0105ms; B's futex_wait compared
+  // at 1.01075ms and returns EAGAIN at 1.011ms, but in between C found the GIL free and took it
+  // at once (take_gil: `if (!locked) goto _ready`). B, back, sees `locked` and goes into a new
+  // timed wait (its futex_wait compares at 1.01175ms: asleep). C's bytecode 1.0108-2.0108ms; its
+  // exit signals B, asleep on the other core: 1us + 2us, C ends at 2.0138ms. B is back 10us + 1us
+  // after the signal and holds from 2.0218ms to 3.0218ms. Expectation: exactly these times, and
+  // one failed acquisition (B's). Were the retry at the compare, B would hold from 1.01075ms.
+  json doc = base(2);
+  doc["machine"]["costs"]["syscall"] = "1us";
+  doc["machine"]["costs"]["wake"] = "2us";
+  doc["machine"]["costs"]["wakeup_latency"] = "10us";
+  doc["threads"] = {thread("A", "0ms", {{{"cpu", "1000500ns"}}, {{"io", "1ms"}}}), thread("B", "1ms", {{{"cpu", "1ms"}}}),
+                    thread("C", "1010800ns", {{{"cpu", "1ms"}}})};
+  test::Recorder rec;
+  const RunResult r = simulate(load_scenario(doc, "test.json"), &rec);
+  REQUIRE(r.complete);
+  REQUIRE(rec.holds.size() >= 3);
+  CHECK(rec.holds[1].thread == 2);
+  CHECK(rec.holds[1].from.count() == 1010800);
+  CHECK(rec.holds[2].thread == 1);
+  CHECK(rec.holds[2].from.count() == 2021800);
+  CHECK(r.threads[2].finish.count() == 2013800);
+  CHECK(r.threads[1].finish.count() == 3021800);
+  CHECK(r.gil.failed_acquires == 1);
 }
 
 TEST_CASE("py3: a timed wait ends timer_slack after its deadline") {
