@@ -49,9 +49,9 @@ enum class DropReason : uint8_t {
 /// (kernel/futex/waitwake.c, futex_wait_setup -> futex_get_value_locked): a store before the
 /// compare makes the call return EAGAIN; one after it queues the caller. `entry` runs from the
 /// call to the compare, `back` from there to the caller's next instruction. Measured on the
-/// validation VM (docs/validation-measurements.md, "Where futex_wait compares"): a waker's store
-/// 250-395 ns into a 430-450 ns call still finds the compare ahead, so the compare sits about
-/// three quarters into the call.
+/// validation VM (gilsim-fightbench; docs/validation-measurements.md, "Where futex_wait
+/// compares"): a waker's store is seen by half the calls at 265-395 ns into calls of 420-450 ns,
+/// so the compare sits about three quarters into the call.
 struct FutexWaitCall {
   Time entry;
   Time back;
