@@ -19,6 +19,7 @@ Interpreter::Interpreter(Engine& engine, const MachineConfig& machine, uint64_t 
       tick_(machine.costs.tick),
       socket_(machine.costs.socket_call),
       wake_(machine.costs.wake),
+      transfer_(machine.costs.gil_transfer),
       gil_(policies.front()->uses_gil()),
       overhead_ppm_(policies.front()->bytecode_overhead_ppm()),
       plans_(std::move(plans)),
@@ -26,6 +27,7 @@ Interpreter::Interpreter(Engine& engine, const MachineConfig& machine, uint64_t 
       obs_(observer),
       os_(engine, machine, seed, static_cast<int>(plans_.size()), *this, observer),
       th_(plans_.size()),
+      gil_core_(policies_.size(), -1),
       seed_(seed) {
   for (size_t t = 0; t < th_.size(); ++t) {
     th_[t].io_timer = engine_.make_timer(this, kIoDone, static_cast<uint32_t>(t), prio::kTimer);
@@ -138,6 +140,12 @@ void Interpreter::proceed(int t) {
       ask_take(t);
       if (th.waiting) break;
       continue;
+    }
+    if (th.transfer_due) {  // the GIL came from another core: its state follows, GIL in hand
+      th.transfer_due = false;
+      th.step = kStepContinue;
+      os_.run(t, transfer_);
+      break;
     }
     const Op& op = th.prog[th.pc];
     if (!th.phase_started) {
@@ -370,6 +378,11 @@ void Interpreter::acquired(int t) {
   th.must_take = false;
   obs_.on_gil(engine_.now(), plans_[t].interp, t);  // first, so the metrics see the wait that ends here
   set_act(t, Act::kHoldGil);
+  // costs.gil_transfer: the first Python work after the GIL moved between cores refetches the
+  // interpreter's shared state (measured as the excess of a thread's first countdown after a
+  // turn on another core over the same on one core: tools/calibrate `handoff`).
+  const int last = gil_core_[static_cast<size_t>(plans_[t].interp)];
+  if (transfer_ > Time::zero() && last >= 0 && os_.core_of(t) != last) th.transfer_due = true;
 }
 
 void Interpreter::released(int t) {
@@ -382,6 +395,7 @@ void Interpreter::released(int t) {
   if (wants_back) obs_.on_gil_want(engine_.now(), t, WantReason::kResume);
   set_act(t, wants_back ? Act::kWantGil : Act::kNative);
   obs_.on_gil(engine_.now(), plans_[t].interp, -1);
+  gil_core_[static_cast<size_t>(plans_[t].interp)] = os_.core_of(t);
 }
 
 void Interpreter::budget_changed(int t) {

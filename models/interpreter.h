@@ -92,6 +92,7 @@ private:
     bool waiting = false;    ///< a policy call is under way for this thread
     bool stepping = false;   ///< inside proceed(): done() must not recurse
     bool had_gil = false;    ///< has held the GIL once (a later take after I/O is a return)
+    bool transfer_due = false; ///< took the GIL last released on another core: gil_transfer first
     int32_t chan_next = -1;  ///< blocked in recv: the next receiver waiting on the same channel
     int32_t chan = -1;       ///< blocked in recv: the channel
     int32_t recv_from = -1;  ///< woken in recv: the thread whose message it takes
@@ -128,6 +129,7 @@ private:
   Time tick_;
   DurationSpec socket_;   ///< costs.socket_call: a send, or a recv that finds a message
   DurationSpec wake_;     ///< costs.wake: what a send that wakes a receiver on another core adds
+  Time transfer_;         ///< costs.gil_transfer
   bool gil_;            ///< the policy has a GIL (else take, drop and check are skipped)
   int64_t overhead_ppm_;
   GilPolicy& policy(int t) { return *policies_[static_cast<size_t>(plans_[static_cast<size_t>(t)].interp)]; }
@@ -137,6 +139,7 @@ private:
   OsScheduler os_;
   std::vector<Thread> th_;
   std::vector<Channel> chans_;
+  std::vector<int> gil_core_;  ///< per interpreter: the core its GIL was last released on (-1: none)
   uint64_t seed_;
   int live_ = 0;
 };

@@ -96,6 +96,7 @@ ordered_json random_scenario(uint64_t seed) {
     if (g.chance(30))
       costs["cold_start"] = ordered_json::array({ordered_json::array({"100us", "0ns"}), ordered_json::array({"1ms", g.pick({"0ns", "500ns", "2us"})}),
                                                  ordered_json::array({"20ms", g.pick({"3us", "30us"})})});
+    if (g.chance(30)) costs["gil_transfer"] = g.pick({"200ns", "5us"});
     machine["costs"] = costs;
   }
   if (g.chance(40))

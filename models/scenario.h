@@ -53,6 +53,11 @@ struct Costs {
   /// how long the core was idle; charged like the context switch, before the burst's work. Points of increasing `idle`, linear in
   /// between, from (0, 0) to the first point and flat after the last. Default: none (no stall).
   std::vector<ColdPoint> cold_start;
+  /// What a thread pays, GIL in hand, before its first Python work when the GIL was last
+  /// released on another core: the interpreter's shared state (the thread-state pointer, the
+  /// ticker, the small ints' and shared objects' reference counts, the int free list) moves to
+  /// its core's cache. Default: 0 (tools/calibrate measures it: `handoff`).
+  Time gil_transfer;
 };
 
 /// The OS scheduler: per-core run queues ordered by virtual runtime, with Linux CFS's rules

@@ -196,7 +196,7 @@ std::vector<ColdPoint> cold_table(const Node& arg) {
 void load_costs(const Node& n, Costs& c) {
   n.expect_object("machine costs");
   n.only_keys({"tick", "syscall", "wake", "context_switch", "wakeup_latency", "gil_check", "socket_call", "timer_slack",
-               "cold_start"});
+               "cold_start", "gil_transfer"});
   if (n.has("tick")) c.tick = n.at("tick").duration();
   if (n.has("syscall")) c.syscall = n.at("syscall").duration_spec(false);
   if (n.has("wake")) c.wake = n.at("wake").duration_spec(false);
@@ -206,6 +206,7 @@ void load_costs(const Node& n, Costs& c) {
   if (n.has("socket_call")) c.socket_call = n.at("socket_call").duration_spec(false);
   if (n.has("timer_slack")) c.timer_slack = n.at("timer_slack").duration_spec(false);
   if (n.has("cold_start")) c.cold_start = cold_table(n.at("cold_start"));
+  if (n.has("gil_transfer")) c.gil_transfer = n.at("gil_transfer").duration();
 }
 
 void load_scheduler(const Node& n, SchedulerParams& s) {

@@ -241,3 +241,23 @@ TEST_CASE("py3: a timed wait ends timer_slack after its deadline") {
   CHECK(req[0].count() == Time::us(6030).count());
   CHECK(req[1].count() == Time::us(11060).count());
 }
+
+TEST_CASE("the GIL taken on another core than its last release costs gil_transfer before the Python work") {
+  // System: zero costs but costs.gil_transfer 10us, py3 5ms. A runs cpu 2ms from 0 (its first
+  // acquisition: no earlier release, no transfer); B arrives at 1ms wanting cpu 1ms and waits.
+  // On 2 cores: A drops at its exit, 2ms, on core 0; B takes the GIL at once on core 1 and first
+  // pays the transfer: it ends at 3.010ms. On 1 core: B takes the GIL on core 0, where it was
+  // released: no transfer, B ends at 3ms.
+  for (const int cores : {2, 1}) {
+    json doc = base(cores);
+    doc["machine"]["costs"]["gil_transfer"] = "10us";
+    doc["threads"] = {thread("A", "0ms", {{{"cpu", "2ms"}}}), thread("B", "1ms", {{{"cpu", "1ms"}}})};
+    test::Recorder rec;
+    const RunResult r = simulate(load_scenario(doc, "test.json"), &rec);
+    INFO("cores " << cores);
+    REQUIRE(r.complete);
+    CHECK(r.threads[0].finish == Time::ms(2));
+    CHECK(r.threads[1].finish == (cores == 2 ? Time::us(3010) : Time::ms(3)));
+    CHECK(r.gil.held == (cores == 2 ? Time::us(3010) : Time::ms(3)));
+  }
+}
