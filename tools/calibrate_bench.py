@@ -34,6 +34,10 @@ tools/calibrate drives this file; every benchmark feeds one gilsim cost:
                thread's core has idled 0.1 to 30 ms in time.sleep, over the same after 20 us,
                while a forked process keeps another core busy (as in a GIL fight): median per
                idle time                                            -> costs.cold_start
+  handoff      two threads take turns through a pair of threading.Locks, each timing three
+               34-iteration countdowns at the start of its turn; pinned to two cores, then both
+               to one: the first countdown's excess over the third, across cores minus on one
+               core (the interpreter's shared state moving with the GIL) -> costs.gil_transfer
   slice        one CPU-bound process, run twice side by side pinned to one core by the caller;
                lengths of uninterrupted runs in its own clock stream -> scheduler.timeslice
 """
@@ -419,6 +423,69 @@ def bench_coldstart(size):
     base = extra[COLD_IDLES_US[0]]
     emit({"base_ns": base * 1e9,
           "points": [[u * 1000, max(0.0, (extra[u] - base) * 1e9)] for u in COLD_IDLES_US[1:]]})
+
+
+def _pin_thread(cpu):
+    """Pin the calling thread (Linux): os.sched_setaffinity(0) on 3.x, ctypes on 2.7."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {cpu})
+        return
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    mask = ctypes.c_ulong(1 << cpu)
+    tid = libc.syscall(186 if os.uname()[4] == "x86_64" else 178)  # gettid
+    if libc.sched_setaffinity(tid, ctypes.sizeof(mask), ctypes.byref(mask)) != 0:
+        raise OSError("sched_setaffinity")
+
+
+def _turns(cores, turns):
+    """Median excess (s) of a turn's first countdown over its third, two threads on `cores`."""
+    locks = [threading.Lock(), threading.Lock()]
+    for lk in locks:
+        lk.acquire()
+    out = [None, None]
+
+    def worker(i):
+        _pin_thread(cores[i])
+        me, other = locks[i], locks[1 - i]
+        ts = [0.0] * (4 * turns)
+        for r in range(turns):
+            me.acquire()
+            ts[4 * r] = clock()
+            count(34)
+            ts[4 * r + 1] = clock()
+            count(34)
+            ts[4 * r + 2] = clock()
+            count(34)
+            ts[4 * r + 3] = clock()
+            other.release()
+        skip = min(100, turns // 5)
+        out[i] = [(ts[4 * r + 1] - ts[4 * r]) - (ts[4 * r + 3] - ts[4 * r + 2]) for r in range(skip, turns)]
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    time.sleep(0.05)
+    locks[0].release()
+    for t in threads:
+        t.join()
+    return pct(out[0] + out[1], 50)
+
+
+def bench_handoff(size):
+    turns = size or 3000
+    import multiprocessing
+    if multiprocessing.cpu_count() < 2:
+        emit({"cross_ns": None, "same_ns": None, "transfer_ns": None})
+        return
+    for _ in range(16):  # 3.11+: specialised before the timed turns (as the validation workloads)
+        count(34)
+    cross, same = [], []
+    for _ in range(2):  # alternated, so that a slow moment of the VM falls on both
+        cross.append(_turns((0, 1), turns))
+        same.append(_turns((0, 0), turns))
+    c, s = sorted(cross)[0], sorted(same)[0]
+    emit({"cross_ns": c * 1e9, "same_ns": s * 1e9, "transfer_ns": max(0.0, c - s) * 1e9})
 
 
 def bench_slice(size):
