@@ -221,6 +221,28 @@ def determinism(gilsim, other):
             record("deterministic across builds " + f, a == c and a != "", "%s and %s differ" % (gilsim, other))
 
 
+def fight_replays(gilsim):
+    """tools/validate/fight replays recorded fights deterministically and refuses bad input."""
+    tool = os.path.join(ROOT, "tools", "validate", "fight")
+    for rec, line in (("docs/data/fight-2026-11-22.jsonl", "900 "), ("docs/data/pyfight-2.7.18-ci100.json", "median speedup")):
+        outs = []
+        for _ in range(2):
+            p = subprocess.run([sys.executable, tool, "--from", os.path.join(ROOT, rec), "--gilsim", gilsim],
+                               capture_output=True, text=True, timeout=600)
+            outs.append((p.returncode, p.stdout))
+        ok = outs[0][0] == 0 and outs[0] == outs[1] and any(x.startswith(line) for x in outs[0][1].splitlines())
+        record("fight replay deterministic " + rec, ok, "exit %d or outputs differ" % outs[0][0])
+    with tempfile.TemporaryDirectory() as tmp:
+        bad = os.path.join(tmp, "bad.jsonl")
+        with open(bad, "w") as fh:
+            fh.write("{bad\n")
+        for src, want in ((bad, "not a saved fight"), (os.path.join(tmp, "missing.jsonl"), "No such file")):
+            p = subprocess.run([sys.executable, tool, "--from", src, "--gilsim", gilsim], capture_output=True, text=True)
+            err = p.stderr.strip()
+            record("fight --from bad input: one line, exit 1 (%s)" % want,
+                   p.returncode == 1 and want in err and len(err.splitlines()) == 1 and p.stdout == "", err)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--gilsim", required=True)
@@ -234,6 +256,7 @@ def main():
     bad_corpus(gilsim)
     pictures(gilsim)
     determinism(gilsim, other)
+    fight_replays(gilsim)
     passed = sum(1 for _, ok in results if ok)
     print("cli: %d passed, %d failed" % (passed, len(results) - passed))
     return 0 if passed == len(results) else 1
