@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "models/observer.h"
+#include "models/wake.h"
 #include "sim/engine.h"
 #include "sim/time.h"
 
@@ -22,9 +23,10 @@ public:
   /// The thread sleeps (leaves its core); once woken and back on a core, step(t, code) runs.
   virtual void sleep(int t, uint8_t code) = 0;
   /// Wakes a sleeping thread; back on a core it spends `work`, then step(t, code) runs. `waker`
-  /// is the thread making the call (-1: a kernel timer). Returns true when the woken thread goes
-  /// to another core than the waker's, which costs the waker an inter-processor interrupt.
-  virtual bool wake(int t, Time work, uint8_t code, int waker = -1) = 0;
+  /// is the thread making the call (-1: a kernel timer). Returns where the woken thread goes: to
+  /// another core than the waker's, the waker pays an inter-processor interrupt (costs.wake, or
+  /// costs.deep_idle.wake for a core idle that long).
+  virtual WakeTarget wake(int t, Time work, uint8_t code, int waker = -1) = 0;
   /// The policy has finished the take, drop or check it was asked for; the thread goes on.
   virtual void done(int t) = 0;
   /// The GIL is now held by `t` (the caller, on its core).

@@ -80,9 +80,9 @@ Time Py2Gil::futex_wake(int waker) {
     if (head_ < 0) tail_ = -1;
     w_[q].next = -1;
     w_[q].queued = false;
-    const bool ipi = host_->wake(q, draw(p_.syscall), kWoken, waker);
+    const WakeTarget to = host_->wake(q, draw(p_.syscall), kWoken, waker);
     const Time call = draw(p_.syscall);
-    return ipi ? call + draw(p_.wake) : call;
+    return call + ipi(to);
   }
 }
 

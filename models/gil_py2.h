@@ -17,6 +17,8 @@ struct Py2Params {
   DurationSpec syscall = DurationSpec::fixed(Time::ns(500));
   /// Extra for the releaser when futex_wake wakes a sleeping thread. Drawn per call.
   DurationSpec wake = DurationSpec::fixed(Time::us(2));
+  /// The same onto a core idle for costs.deep_idle.after or more (costs.deep_idle.wake).
+  DurationSpec deep_wake = DurationSpec::fixed(Time::us(2));
   /// The uncontended release + re-acquire at a check. Drawn per check.
   DurationSpec gil_check = DurationSpec::fixed(Time::ns(50));
   uint64_t seed = 1;  ///< the policy draws from Rng::stream(seed, stable_hash("gil"))
@@ -53,6 +55,10 @@ private:
   void sleep_queued(int t);
   Time futex_wake(int waker);
   Time draw(const DurationSpec& d) { return d.draw(rng_, Time::zero()); }
+  /// What interrupting the woken thread's core adds for the waker.
+  Time ipi(WakeTarget to) {
+    return to == WakeTarget::kLocal ? Time::zero() : draw(to == WakeTarget::kDeepIdle ? p_.deep_wake : p_.wake);
+  }
 
   Py2Params p_;
   Rng rng_;

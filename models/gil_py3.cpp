@@ -146,9 +146,9 @@ void Py3Gil::ready(int t, bool own_event) {
   if (switch_waiter_ >= 0) {
     const int s = switch_waiter_;
     switch_waiter_ = -1;
-    const bool ipi = host_->wake(s, draw(p_.syscall), kSwitchWoken, t);
+    const WakeTarget to = host_->wake(s, draw(p_.syscall), kSwitchWoken, t);
     cost = draw(p_.syscall);
-    if (ipi) cost = Time::sat_add(cost, draw(p_.wake));
+    cost = Time::sat_add(cost, ipi(to));
   }
   drop_request_ = false;
   host_->acquired(t);
@@ -190,7 +190,7 @@ void Py3Gil::do_drop(int t, bool may_wait) {
   // futex wake of a sleeping thread.
   if (signal_cond(t)) {
     const Time call = draw(p_.syscall);
-    const Time cost = signal_ipi_ ? call + draw(p_.wake) : call;  // another core must be interrupted
+    const Time cost = Time::sat_add(call, ipi(signal_to_));  // another core must be interrupted
     if (cost > Time::zero()) {
       host_->burst(t, cost, kSignalled);
       return;
@@ -235,10 +235,10 @@ bool Py3Gil::signal_cond(int signaller) {
   w_[q].timed_out = false;
   if (w_[q].entering) {  // not asleep yet: its futex_wait will return at once; nobody to wake
     w_[q].woken_early = true;
-    signal_ipi_ = false;
+    signal_to_ = WakeTarget::kLocal;
     return true;
   }
-  signal_ipi_ = host_->wake(q, draw(p_.syscall), kCondWoken, signaller);
+  signal_to_ = host_->wake(q, draw(p_.syscall), kCondWoken, signaller);
   return true;
 }
 

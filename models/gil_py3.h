@@ -18,6 +18,8 @@ struct Py3Params {
   DurationSpec syscall = DurationSpec::fixed(Time::ns(500));
   /// Extra for the signaller when it wakes a sleeping waiter. Drawn per call.
   DurationSpec wake = DurationSpec::fixed(Time::us(2));
+  /// The same onto a core idle for costs.deep_idle.after or more (costs.deep_idle.wake).
+  DurationSpec deep_wake = DurationSpec::fixed(Time::us(2));
   /// How late a timed wait fires after its deadline (kernel timer slack). Drawn per wait.
   DurationSpec timer_slack = DurationSpec::fixed(Time::us(50));
   uint64_t seed = 1;  ///< the policy draws from Rng::stream(seed, stable_hash("gil"))
@@ -63,6 +65,10 @@ private:
   void cond_remove(int t);
   void request_drop();
   Time draw(const DurationSpec& d) { return d.draw(rng_, Time::zero()); }
+  /// What interrupting the woken thread's core adds for the waker.
+  Time ipi(WakeTarget to) {
+    return to == WakeTarget::kLocal ? Time::zero() : draw(to == WakeTarget::kDeepIdle ? p_.deep_wake : p_.wake);
+  }
 
   Py3Params p_;
   Rng rng_;
@@ -76,7 +82,7 @@ private:
   bool drop_request_ = false;
   int switch_waiter_ = -1;     ///< the forced dropper waiting on switch_cond
   int asker_ = -1;             ///< set the drop request and is still on its core, going back to wait
-  bool signal_ipi_ = false;    ///< the last signal woke a thread onto an idle core
+  WakeTarget signal_to_ = WakeTarget::kLocal;  ///< where the last signal's wake-up went
 };
 
 }  // namespace gilsim

@@ -19,6 +19,7 @@ Interpreter::Interpreter(Engine& engine, const MachineConfig& machine, uint64_t 
       tick_(machine.costs.tick),
       socket_(machine.costs.socket_call),
       wake_(machine.costs.wake),
+      deep_wake_(machine.costs.deep_idle.wake),
       transfer_(machine.costs.gil_transfer),
       gil_(policies.front()->uses_gil()),
       overhead_ppm_(policies.front()->bytecode_overhead_ppm()),
@@ -288,7 +289,7 @@ bool Interpreter::channel_call(int t, const Op& op) {
       th_[r].step = kStepReceived;
       th_[r].recv_from = t;
       set_act(r, Act::kNative);  // back in its recv: C code, no GIL (then Py_END_ALLOW_THREADS)
-      if (os_.wake(r, socket_.draw(th_[r].rng, tick_), t, /*sync=*/true)) cost = Time::sat_add(cost, wake_.draw(th.rng, tick_));
+      cost = Time::sat_add(cost, ipi(os_.wake(r, socket_.draw(th_[r].rng, tick_), t, /*sync=*/true), th.rng));
     } else {
       ++ch.pending;
     }
@@ -339,7 +340,7 @@ Time Interpreter::free_buffer(int t, int sender) {
   s.must_take = false;  // still inside the recv: no GIL to take before looking again
   s.step = kStepContinue;
   set_act(sender, Act::kNative);
-  return os_.wake(sender, Time::zero(), t, /*sync=*/true) ? wake_.draw(th_[t].rng, tick_) : Time::zero();
+  return ipi(os_.wake(sender, Time::zero(), t, /*sync=*/true), th_[t].rng);
 }
 
 void Interpreter::finish(int t) {
@@ -360,7 +361,7 @@ void Interpreter::sleep(int t, uint8_t code) {
   os_.sleep(t);
 }
 
-bool Interpreter::wake(int t, Time work, uint8_t code, int waker) {
+WakeTarget Interpreter::wake(int t, Time work, uint8_t code, int waker) {
   th_[t].step = code;
   return os_.wake(t, work, waker);
 }

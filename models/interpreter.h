@@ -56,7 +56,7 @@ public:
   Engine& engine() override { return engine_; }
   void burst(int t, Time work, uint8_t code) override;
   void sleep(int t, uint8_t code) override;
-  bool wake(int t, Time work, uint8_t code, int waker = -1) override;
+  WakeTarget wake(int t, Time work, uint8_t code, int waker = -1) override;
   void done(int t) override;
   void acquired(int t) override;
   void released(int t) override;
@@ -129,6 +129,11 @@ private:
   Time tick_;
   DurationSpec socket_;   ///< costs.socket_call: a send, or a recv that finds a message
   DurationSpec wake_;     ///< costs.wake: what a send that wakes a receiver on another core adds
+  DurationSpec deep_wake_;  ///< costs.deep_idle.wake: the same onto a deep-idle core
+  /// What interrupting a woken thread's core adds for the waker, drawn from its stream.
+  Time ipi(WakeTarget to, Rng& rng) const {
+    return to == WakeTarget::kLocal ? Time::zero() : (to == WakeTarget::kDeepIdle ? deep_wake_ : wake_).draw(rng, tick_);
+  }
   Time transfer_;         ///< costs.gil_transfer
   bool gil_;            ///< the policy has a GIL (else take, drop and check are skipped)
   int64_t overhead_ppm_;

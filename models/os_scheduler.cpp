@@ -16,6 +16,7 @@ OsScheduler::OsScheduler(Engine& engine, const MachineConfig& machine, uint64_t 
       rng_(Rng::stream(seed, stable_hash("os"))),
       context_switch_(machine.costs.context_switch),
       wakeup_latency_(machine.costs.wakeup_latency),
+      deep_(machine.costs.deep_idle),
       cold_(machine.costs.cold_start),
       sched_(machine.scheduler),
       tick_(machine.costs.tick),
@@ -152,7 +153,7 @@ void OsScheduler::set_burst_left(int t, Time left) {
   engine_.schedule(cores_[th.core].burst_timer, Time::sat_add(th.exec_from, left));
 }
 
-bool OsScheduler::wake(int t, Time work, int waker, bool sync) {
+WakeTarget OsScheduler::wake(int t, Time work, int waker, bool sync) {
   Thread& th = threads_[t];
   assert(th.state == kBlocked);
   th.left = work;
@@ -162,18 +163,23 @@ bool OsScheduler::wake(int t, Time work, int waker, bool sync) {
   const int c = pick_wake_core(t);
   th.target = c;
   const bool remote = waker >= 0 && threads_[waker].state == kRunning && threads_[waker].core != c;
+  WakeTarget to = remote ? WakeTarget::kRemote : WakeTarget::kLocal;
   if (idle(cores_[c])) {
+    // costs.deep_idle: the host stopped polling for this halted vCPU (kvm_vcpu_halt) and must
+    // schedule it back in. Idle since its last thread left (since the start if it never had one).
+    const bool deep = deep_.enabled && engine_.now() - cores_[c].vacant_since >= deep_.after;
+    if (deep && remote) to = WakeTarget::kDeepIdle;
     ++cores_[c].incoming;  // reserve the idle core for this thread while the wake-up travels
     th.reserved = true;
     update_idle(c);
-    const Time latency = wakeup_latency_.draw(rng_, tick_);
+    const Time latency = (deep ? deep_.wakeup_latency : wakeup_latency_).draw(rng_, tick_);
     if (latency > Time::zero()) {
       engine_.schedule_after(th.wake_timer, latency);
-      return remote;
+      return to;
     }
   }
   arrive(t);
-  return remote;
+  return to;
 }
 
 void OsScheduler::arrive(int t) {

@@ -12,6 +12,7 @@
 
 #include "models/observer.h"
 #include "models/scenario.h"
+#include "models/wake.h"
 #include "sim/engine.h"
 #include "sim/rng.h"
 
@@ -38,13 +39,16 @@ public:
   /// From on_burst_end: the thread blocks and leaves its core.
   void sleep(int t);
   /// Makes a sleeping thread runnable; once on a core it runs `work` and then on_burst_end.
-  /// Returns true when it goes to a core other than the one `waker` runs on, which the waker must
-  /// interrupt (an IPI: to wake an idle core or to make a busy one reschedule); false when it
-  /// is queued on the waker's own core, or `waker` is -1 (a kernel timer or I/O completion).
+  /// Returns kRemote when it goes to a core other than the one `waker` runs on, which the waker
+  /// must interrupt (an IPI: to wake an idle core or to make a busy one reschedule), kDeepIdle
+  /// when that core has idled costs.deep_idle.after or more; kLocal when it is queued on the
+  /// waker's own core, or `waker` is -1 (a kernel timer or I/O completion). A wake-up onto an
+  /// idle core takes costs.wakeup_latency (costs.deep_idle.wakeup_latency on a deep-idle core)
+  /// before the thread is there.
   /// `sync`: a synchronous wake-up (a socket's reader woken by the writer, Linux WF_SYNC): when
   /// the woken thread is queued on the waker's own core it runs as soon as the waker's current
   /// burst (its system call) ends, the waker going back to the run queue.
-  bool wake(int t, Time work, int waker = -1, bool sync = false);
+  WakeTarget wake(int t, Time work, int waker = -1, bool sync = false);
   /// From on_burst_end: the thread ends.
   void exit(int t);
   /// CPU work done in the current burst so far.
@@ -151,6 +155,7 @@ private:
   Rng rng_;
   Time context_switch_;
   DurationSpec wakeup_latency_;
+  DeepIdle deep_;
   std::vector<ColdPoint> cold_;
   SchedulerParams sched_;
   Time tick_;

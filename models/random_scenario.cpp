@@ -97,6 +97,9 @@ ordered_json random_scenario(uint64_t seed) {
       costs["cold_start"] = ordered_json::array({ordered_json::array({"100us", "0ns"}), ordered_json::array({"1ms", g.pick({"0ns", "500ns", "2us"})}),
                                                  ordered_json::array({"20ms", g.pick({"3us", "30us"})})});
     if (g.chance(30)) costs["gil_transfer"] = g.pick({"200ns", "5us"});
+    if (g.chance(30))
+      costs["deep_idle"] = {{"after", g.pick({"50us", "200us", "2ms"})}, {"wake", g.pick({"0ns", "5us"})},
+                            {"wakeup_latency", g.chance(50) ? g.duration(0, 200000, true) : ordered_json("20us")}};
     machine["costs"] = costs;
   }
   if (g.chance(40))

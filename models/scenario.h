@@ -19,6 +19,22 @@ struct ColdPoint {
   Time stall;
 };
 
+/// `Costs::deep_idle`: wake-ups of a core that has idled long enough for the host to stop polling
+/// for it. On a virtual machine an idle vCPU halts (HLT: a VM exit); the host polls for a
+/// pending interrupt for up to `halt_poll_ns` (Linux virt/kvm/kvm_main.c, kvm_vcpu_halt; x86's
+/// KVM_HALT_POLL_NS_DEFAULT is 200us), then deschedules the vCPU's thread. Waking it after that
+/// costs the waker more (the IPI becomes a host wake-up of that thread) and the woken thread
+/// runs much later (the host must schedule the vCPU back in).
+struct DeepIdle {
+  bool enabled = false;
+  /// How long a core must have been idle (no thread since) for a wake-up to find it deep.
+  Time after;
+  /// What the waker pays on top of `syscall` to wake a thread onto such a core (replaces `wake`).
+  DurationSpec wake;
+  /// From the wake-up until the woken thread runs on such a core (replaces `wakeup_latency`).
+  DurationSpec wakeup_latency;
+};
+
 /// Costs of the machine and OS, each with its default. A profile file (tools/calibrate) or the
 /// scenario's `machine.costs` overrides them.
 struct Costs {
@@ -37,6 +53,10 @@ struct Costs {
   /// From a wake-up until the woken thread runs on an idle core (IPI, idle exit). Drawn per wake.
   /// Default: uniform(20us, 60us).
   DurationSpec wakeup_latency = DurationSpec::uniform(Time::us(20), Time::us(60));
+  /// Wake-ups of a core idle for `deep_idle.after` or more cost `deep_idle.wake` and take
+  /// `deep_idle.wakeup_latency` instead of `wake` and `wakeup_latency`. Default: none (every
+  /// idle core wakes alike).
+  DeepIdle deep_idle;
   /// Python 2: the release and immediate re-acquire of the lock at a check with no waiter
   /// (sem_post + sem_wait fast path). Drawn per check. Default: 50ns.
   DurationSpec gil_check = DurationSpec::fixed(Time::ns(50));

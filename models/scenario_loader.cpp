@@ -193,10 +193,27 @@ std::vector<ColdPoint> cold_table(const Node& arg) {
   return pts;
 }
 
+/// {"after": ..., "wake": ..., "wakeup_latency": ...} or false: Costs::deep_idle.
+DeepIdle deep_idle(const Node& n) {
+  if (n.value().is_boolean() && !n.value().get<bool>()) return {};
+  if (!n.value().is_object())
+    n.fail("expected {\"after\": ..., \"wake\": ..., \"wakeup_latency\": ...}, or false for none");
+  n.only_keys({"after", "wake", "wakeup_latency"});
+  for (const char* k : {"after", "wake", "wakeup_latency"})
+    if (!n.has(k)) n.fail(std::string("deep_idle needs \"") + k + "\"");
+  DeepIdle d;
+  d.enabled = true;
+  d.after = n.at("after").duration();
+  if (d.after <= Time::zero()) n.at("after").fail("a core is deep-idle after a positive time");
+  d.wake = n.at("wake").duration_spec(false);
+  d.wakeup_latency = n.at("wakeup_latency").duration_spec(false);
+  return d;
+}
+
 void load_costs(const Node& n, Costs& c) {
   n.expect_object("machine costs");
   n.only_keys({"tick", "syscall", "wake", "context_switch", "wakeup_latency", "gil_check", "socket_call", "timer_slack",
-               "cold_start", "gil_transfer"});
+               "cold_start", "gil_transfer", "deep_idle"});
   if (n.has("tick")) c.tick = n.at("tick").duration();
   if (n.has("syscall")) c.syscall = n.at("syscall").duration_spec(false);
   if (n.has("wake")) c.wake = n.at("wake").duration_spec(false);
@@ -207,6 +224,7 @@ void load_costs(const Node& n, Costs& c) {
   if (n.has("timer_slack")) c.timer_slack = n.at("timer_slack").duration_spec(false);
   if (n.has("cold_start")) c.cold_start = cold_table(n.at("cold_start"));
   if (n.has("gil_transfer")) c.gil_transfer = n.at("gil_transfer").duration();
+  if (n.has("deep_idle")) c.deep_idle = deep_idle(n.at("deep_idle"));
 }
 
 void load_scheduler(const Node& n, SchedulerParams& s) {

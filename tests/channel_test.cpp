@@ -83,6 +83,30 @@ TEST_CASE("channels: a reader woken onto the writer's core runs as soon as the s
   }
 }
 
+TEST_CASE("channels: waking a receiver whose core idled deep_idle.after costs the sender deep_idle.wake") {
+  // System: 2 cores, py3, costs zero but wake 2us, wakeup_latency 10us, deep_idle after 200us
+  // (wake 7us, latency 30us). R, in a process of its own, starts at 0 and blocks in recv at 10us
+  // on its core; S, in the main process, starts at 0 on the other core, runs cpu X from 10us and
+  // sends at 10us + X, waking R onto its core, idle for X.
+  // Expectation: X = 1ms: the core is deep-idle: S pays 7us (ends at 1.017ms), R arrives 30us
+  // later and ends at 1.040ms. X = 100us: S pays 2us (ends at 112us), R ends at 120us.
+  for (const auto& [cpu, s_end, r_end] : {std::tuple{"1ms", 1017, 1040}, std::tuple{"100us", 112, 120}}) {
+    json doc = json::parse(R"({
+      "interpreter": {"gil": "py3", "process_spawn": "0ns"},
+      "threads": [{"name": "S", "program": [{"cpu": "0ns"}, {"send": "c"}]}],
+      "processes": [{"name": "srv", "threads": [{"name": "R", "program": [{"recv": "c"}]}]}]
+    })");
+    doc["machine"] = machine({{"wake", "2us"}, {"wakeup_latency", "10us"},
+                              {"deep_idle", {{"after", "200us"}, {"wake", "7us"}, {"wakeup_latency", "30us"}}}});
+    doc["threads"][0]["program"][0]["cpu"] = cpu;
+    INFO("cpu " << cpu);
+    const RunResult r = simulate(load_scenario(doc, "test.json"));
+    REQUIRE(r.complete);
+    CHECK(r.threads[0].finish.count() == Time::us(s_end).count());
+    CHECK(r.threads[1].finish.count() == Time::us(r_end).count());
+  }
+}
+
 TEST_CASE("channels: messages sent before anyone receives wait in the channel; recv then does not block") {
   // System: producer sends 3 messages from 0 (socket_call 1us each); consumer starts at 1ms and
   // receives 3. Zero wake-up latency. Expectation: producer ends at 3us; the consumer never

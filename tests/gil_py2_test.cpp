@@ -153,3 +153,28 @@ TEST_CASE("py2: an I/O thread against a CPU thread finishes with or without the 
   CHECK(uniform.threads[0].finish.count() == 107163426);
   CHECK(jittered.threads[0].finish.count() == 104834389);
 }
+
+TEST_CASE("py2: a release that wakes a waiter whose core idled deep_idle.after costs deep_idle.wake") {
+  // System: 2 cores, py2 (tick 10ns, check interval 100), costs zero but wake 2us, wakeup_latency
+  // 10us, deep_idle after 200us (wake 7us, latency 30us). A (native_gil 1ms: C code holding the
+  // lock, no check; then io 1ms) and B (cpu 1ms) start at 0 and reach their cores at 10us; A
+  // takes the lock, B sleeps in sem_wait, its core idle.
+  // Expectation: A's release for its io at 1.010ms wakes B, whose core has idled 1ms: A pays
+  // 7us, its io runs 1.017-2.017ms; B arrives at 1.040ms and ends at 2.040ms; A, woken by its
+  // timer onto a core idle 1ms (30us), ends at 2.047ms. Without deep_idle: A pays 2us, B ends at
+  // 2.020ms, A at 2.022ms.
+  for (const bool deep : {true, false}) {
+    json doc = {{"machine", {{"cores", 2}, {"costs", test::zero_costs()}}}, {"interpreter", {{"gil", "py2"}}}};
+    doc["machine"]["costs"]["tick"] = "10ns";
+    doc["machine"]["costs"]["wake"] = "2us";
+    doc["machine"]["costs"]["wakeup_latency"] = "10us";
+    if (deep) doc["machine"]["costs"]["deep_idle"] = {{"after", "200us"}, {"wake", "7us"}, {"wakeup_latency", "30us"}};
+    doc["threads"] = {{{"name", "A"}, {"program", {{{"native_gil", "1ms"}}, {{"io", "1ms"}}}}},
+                      {{"name", "B"}, {"program", {{{"cpu", "1ms"}}}}}};
+    INFO("deep_idle " << deep);
+    const RunResult r = simulate(load_scenario(doc, "test.json"));
+    REQUIRE(r.complete);
+    CHECK(r.threads[1].finish.count() == Time::us(deep ? 2040 : 2020).count());
+    CHECK(r.threads[0].finish.count() == Time::us(deep ? 2047 : 2022).count());
+  }
+}

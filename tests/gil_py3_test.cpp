@@ -261,3 +261,25 @@ TEST_CASE("the GIL taken on another core than its last release costs gil_transfe
     CHECK(r.gil.held == (cores == 2 ? Time::us(3010) : Time::ms(3)));
   }
 }
+
+TEST_CASE("py3: the dropper's signal to a waiter whose core idled deep_idle.after costs deep_idle.wake") {
+  // System: 2 cores, py3 5ms, costs zero but wake 2us, wakeup_latency 10us, deep_idle after 200us
+  // (wake 7us, latency 30us). A (cpu 1ms, then io 1ms) and B (cpu 1ms) start at 0 and reach
+  // their cores at 10us; A takes the GIL, B waits on the condition, its core idle.
+  // Expectation: A's drop for its io at 1.010ms signals B, whose core has idled 1ms: A pays 7us,
+  // its io runs 1.017-2.017ms; B arrives at 1.040ms and ends at 2.040ms. A, woken by its timer
+  // onto a core idle 1ms (30us), takes the free GIL and ends at 2.047ms. Without deep_idle: A
+  // pays 2us, B ends at 2.020ms, A at 2.022ms.
+  for (const bool deep : {true, false}) {
+    json doc = base(2);
+    doc["machine"]["costs"]["wake"] = "2us";
+    doc["machine"]["costs"]["wakeup_latency"] = "10us";
+    if (deep) doc["machine"]["costs"]["deep_idle"] = {{"after", "200us"}, {"wake", "7us"}, {"wakeup_latency", "30us"}};
+    doc["threads"] = {thread("A", "0ms", {{{"cpu", "1ms"}}, {{"io", "1ms"}}}), thread("B", "0ms", {{{"cpu", "1ms"}}})};
+    INFO("deep_idle " << deep);
+    const RunResult r = simulate(load_scenario(doc, "test.json"));
+    REQUIRE(r.complete);
+    CHECK(r.threads[1].finish.count() == Time::us(deep ? 2040 : 2020).count());
+    CHECK(r.threads[0].finish.count() == Time::us(deep ? 2047 : 2022).count());
+  }
+}

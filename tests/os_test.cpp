@@ -62,6 +62,32 @@ TEST_CASE("os: a woken thread takes an idle core after the wake-up latency") {
   CHECK(r.end == Time::us(2100));
 }
 
+TEST_CASE("os: a wake-up onto a core idle for deep_idle.after or more takes the deep wake-up latency") {
+  // System: one thread does io D then cpu 1ms on 1 core; wake-up latency 10us, deep_idle after
+  // 200us with latency 30us (a kernel timer wakes it: no waker to pay), other costs zero.
+  // Expectation: it starts at 10us (the core idle 0us), blocks at 10us and is woken at 10us + D
+  // onto the core it left, idle for D: D = 1ms runs the cpu from 1.040ms, ends at 2.040ms;
+  // D = 200us (the threshold itself counts as deep) ends at 1.240ms; D = 199us at 1.219ms;
+  // D = 100us at 1.120ms. With deep_idle false every wake-up takes 10us: ends at 1.020ms + D.
+  struct Case {
+    const char* io;
+    int64_t d_us;
+    int64_t end_us;
+  };
+  for (const Case c : {Case{"1ms", 1000, 2040}, Case{"200us", 200, 1240}, Case{"199us", 199, 1219}, Case{"100us", 100, 1120}}) {
+    json doc = {{"machine", {{"cores", 1}, {"costs", test::zero_costs()}}},
+                {"threads", json::array({{{"program", json::array({{{"io", c.io}}, {{"cpu", "1ms"}}})}}})}};
+    doc["machine"]["costs"]["wakeup_latency"] = "10us";
+    doc["machine"]["costs"]["deep_idle"] = {{"after", "200us"}, {"wake", "7us"}, {"wakeup_latency", "30us"}};
+    INFO("io " << c.io);
+    const RunResult r = simulate(load_scenario(doc, "test.json"));
+    REQUIRE(r.complete);
+    CHECK(r.end.count() == Time::us(c.end_us).count());
+    doc["machine"]["costs"]["deep_idle"] = false;
+    CHECK(simulate(load_scenario(doc, "test.json")).end.count() == Time::us(1020 + c.d_us).count());
+  }
+}
+
 TEST_CASE("os: a context switch costs core time when a core changes threads") {
   // System: 2 native threads of 10ms on 1 core, 3ms slices, context switch 10us, no other cost.
   // Expectation: every dispatch of a different thread adds 10us: 20ms + switches x 10us.

@@ -1,7 +1,7 @@
 // gilsim-wakebench: what a futex wake-up costs on this machine, as a function of how long the
 // woken thread's core has been idle. Linux only.
 //
-//   gilsim-wakebench [--quick]
+//   gilsim-wakebench [--quick] [--gaps US,US,...]
 //
 // A waiter thread pinned to CPU 1 blocks in FUTEX_WAIT; the waker, pinned to CPU 0, spins for a
 // gap, then times FUTEX_WAKE with nobody waiting (a bare system call), FUTEX_WAKE of the waiter
@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <thread>
@@ -69,7 +70,32 @@ int64_t pct(std::vector<int64_t> v, int p) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+  bool quick = false;
+  std::vector<int64_t> gaps = {3000, 30000, 100000, 300000, 2000000};
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--quick") == 0) {
+      quick = true;
+    } else if (std::strcmp(argv[i], "--gaps") == 0 && i + 1 < argc) {
+      gaps.clear();
+      for (const char* s = argv[++i]; *s;) {
+        char* end = nullptr;
+        const long us = std::strtol(s, &end, 10);
+        if (end == s || us <= 0 || us > 1000000) {
+          std::fprintf(stderr, "wakebench: --gaps takes microseconds from 1 to 1000000, comma-separated\n");
+          return 2;
+        }
+        gaps.push_back(static_cast<int64_t>(us) * 1000);
+        s = *end == ',' ? end + 1 : end;
+        if (*end != ',' && *end != 0) {
+          std::fprintf(stderr, "wakebench: --gaps takes microseconds from 1 to 1000000, comma-separated\n");
+          return 2;
+        }
+      }
+    } else {
+      std::fprintf(stderr, "usage: gilsim-wakebench [--quick] [--gaps US,US,...]\n");
+      return 2;
+    }
+  }
   if (std::thread::hardware_concurrency() < 2 || !pin(0)) {
     std::printf("wakebench: needs 2 CPUs\n");
     return 0;
@@ -78,7 +104,7 @@ int main(int argc, char** argv) {
   usleep(10000);
   std::printf("%10s %8s %26s %26s %34s\n", "idle gap", "wakes", "futex_wake nobody p50 (ns)",
               "futex_wake waiter p10/50/90", "wake -> running p10/50/90/99 (ns)");
-  for (const int64_t gap : {3000L, 30000L, 100000L, 300000L, 2000000L}) {
+  for (const int64_t gap : gaps) {
     const int n = quick ? 20 : gap >= 1000000 ? 1000 : 3000;
     std::vector<int64_t> bare, cost, lat;
     for (int i = 0; i < n; ++i) {
