@@ -14,6 +14,11 @@ tools/calibrate drives this file; every benchmark feeds one gilsim cost:
                over loops of calls, minus a loop of abs() with the same seven arguments;
                and os.getppid() over loops minus sys.getrecursionlimit(): a system call
                from the interpreter's C code, no ctypes     -> costs.syscall, costs.wake
+  idlewake     a forked process blocked on a futex is woken after its core has idled a gap (30 us
+               to 1 ms, the waker spinning meanwhile); the waker's FUTEX_WAKE (minus one with
+               nobody to wake, timed just before) and the time until the wakee stamps its
+               return, per gap: where the wake-up turns slow (the host descheduled the halted
+               vCPU), and both regimes' figures   -> costs.wake, costs.deep_idle
   pingpong     round trip of a 1-byte pipe ping-pong between two threads (run pinned to ONE
                core by the caller) and the same write+read pair done by one thread
                                                                     -> costs.context_switch
@@ -266,6 +271,72 @@ def bench_futex(size):
           # sleeper adds to it (minus the median call with nobody to wake)
           "q_no_waiter": quantile_table(nowake, b),
           "q_wake_extra": quantile_table(wake, nw) if wake else None})
+
+
+# Idle gaps of bench_idlewake, in us: the first is the short regime, the last the long one; the
+# ones between find where the wake-up turns slow.
+IDLE_GAPS_US = (30, 60, 90, 120, 150, 180, 210, 240, 300, 1000)
+
+
+def bench_idlewake(size):
+    import mmap
+    ctypes, libc, nr = libc_futex()
+    mm = mmap.mmap(-1, 4096, mmap.MAP_SHARED)
+    word = ctypes.c_int.from_buffer(mm)
+    stop = ctypes.c_int.from_buffer(mm, 64)
+    back = ctypes.c_double.from_buffer(mm, 192)  # the wakee's clock when its wait returned
+    addr = ctypes.byref(word)
+    other = ctypes.byref(ctypes.c_int.from_buffer(mm, 128))  # a futex nobody waits on
+    FUTEX_WAIT, FUTEX_WAKE = 0, 1
+    n = size or 60
+    # The waker on CPU 0, the wakee on CPU 1: a wake-up onto another, idle core (unpinned, the
+    # scheduler may put the wakee on the waker's core, which it then preempts).
+    pinned = (os.sysconf("SC_NPROCESSORS_ONLN") or 1) >= 2
+    pid = os.fork()
+    if pid == 0:
+        if pinned:
+            _pin_thread(1)
+        while not stop.value:
+            libc.syscall(nr, addr, FUTEX_WAIT, 0, None, None, 0)
+            back.value = clock()
+        os._exit(0)
+    if pinned:
+        _pin_thread(0)
+    time.sleep(0.01)
+    rows = []
+    for gap_us in IDLE_GAPS_US:
+        cost, bare, lat = [], [], []
+        for i in range(n + 2):
+            t = clock()
+            while clock() - t < gap_us * 1e-6:  # the waker stays on its core; the wakee's idles
+                pass
+            libc.syscall(nr, other, FUTEX_WAKE, 1, None, None, 0)
+            t1 = clock()
+            libc.syscall(nr, other, FUTEX_WAKE, 1, None, None, 0)
+            t2 = clock()
+            woke = libc.syscall(nr, addr, FUTEX_WAKE, 1, None, None, 0)
+            t3 = clock()
+            t4 = clock()
+            while back.value < t2 and clock() - t4 < 0.1:  # until the wakee is back
+                pass
+            if woke == 1 and i >= 2:
+                bare.append(t2 - t1)
+                cost.append(t3 - t2)
+                lat.append(back.value - t2)
+        b = pct(bare, 50) or 0.0
+        rows.append({"gap_us": gap_us, "samples": len(cost),
+                     "wake_extra_ns": ((pct(cost, 50) or 0.0) - b) * 1e9,
+                     "latency_p50_ns": (pct(lat, 50) or 0.0) * 1e9,
+                     "q_latency": quantile_table(lat) if lat else None,
+                     "q_wake_extra": quantile_table(cost, b) if cost else None})
+    stop.value = 1
+    while True:
+        libc.syscall(nr, addr, FUTEX_WAKE, 1, None, None, 0)
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            break
+        time.sleep(0.001)
+    del word, stop, back, addr, other
+    emit({"gaps": rows, "pinned": pinned})
 
 
 def bench_pingpong(size):
