@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "models/duration.h"
+#include "tools/bench/tail_end.h"
 
 using namespace gilsim;
 
@@ -97,4 +98,22 @@ TEST_CASE("durations: malformed quantile tables are refused with the reason") {
   CHECK(check_quantiles({{0, 5}, {50, 6}, {50, 7}, {100, 8}}) == "percents must increase (point 2)");
   CHECK(check_quantiles({{0, 5}, {50, 4}, {100, 8}}) == "values must not decrease (point 1)");
   CHECK(check_quantiles({{0, 5}, {50, 5}, {100, 5}}).empty());  // a step is allowed
+}
+
+TEST_CASE("a measured table's last point gives the last segment the mean of its samples") {
+  // tools/bench/tail_end.h. Samples: 9,990 of 1000, 9 of 2000, one of 3,000,000 (a stall).
+  // Expectation: from the index of p99.9 (9,989: value 1000) the 11 samples average
+  // (1000 + 9 x 2000 + 3,000,000) / 11 = 274,454.5; the end point 2 x mean - 1000 = 547,909 ns,
+  // so that a linear segment from 1000 averages the same; clamped to the maximum
+  // when the tail sits near it, and to the start when every tail sample equals it.
+  std::vector<int64_t> v(9990, 1000);
+  v.insert(v.end(), 9, 2000);
+  v.push_back(3000000);
+  const long from = static_cast<long>(static_cast<double>(v.size() - 1) * 99.9 / 100.0);
+  REQUIRE(from == 9989);
+  CHECK(tail_end(v.data(), static_cast<long>(v.size()), from) == 547909);
+  const std::vector<int64_t> top = {1, 10, 10, 10};  // mean above index 1 is 10: end 19, clamped to 10
+  CHECK(tail_end(top.data(), 4, 1) == 10);
+  const std::vector<int64_t> flat = {5, 5, 5};
+  CHECK(tail_end(flat.data(), 3, 1) == 5);
 }

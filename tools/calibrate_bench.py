@@ -97,8 +97,16 @@ QPOINTS = (0, 1, 5, 10, 25, 50, 75, 90, 95, 97, 98, 99, 99.5, 99.9, 100)
 
 
 def quantile_table(values, minus=0.0):
-    """[[percent, ns], ...] of the samples (seconds), each minus `minus` seconds, floored at 0."""
-    return [[p, max(0.0, (pct(values, p) - minus) * 1e9)] for p in QPOINTS]
+    """[[percent, ns], ...] of the samples (seconds), each minus `minus` seconds, floored at 0.
+    The p100 point is not the maximum but the end point that gives the last segment (gilsim
+    draws linearly between two points) the mean of the samples above the previous percentile,
+    within [that percentile, the maximum]: one stall of milliseconds among thousands of
+    samples would otherwise make every draw there average half of it (tools/bench/tail_end.h)."""
+    pts = [[p, max(0.0, (pct(values, p) - minus) * 1e9)] for p in QPOINTS[:-1]]
+    start = pct(values, QPOINTS[-2])
+    tail = [x for x in values if x >= start] or [start]
+    end = min(max(values), max(start, 2 * sum(tail) / len(tail) - start))
+    return pts + [[100, max(0.0, (end - minus) * 1e9)]]
 
 
 def emit(d):

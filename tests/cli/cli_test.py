@@ -243,6 +243,23 @@ def fight_replays(gilsim):
                    p.returncode == 1 and want in err and len(err.splitlines()) == 1 and p.stdout == "", err)
 
 
+def tail_tables():
+    """tools/calibrate_bench.py's quantile tables end at the point that gives their last segment
+    the mean of the samples above the previous percentile (not at the maximum)."""
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import calibrate_bench
+    # 9,990 samples of 1 us, 9 of 2 us, one of 3 ms: above p99.9 (1.001 us, interpolated) lie
+    # the 9 of 2 us and the 3 ms; their mean 301.8 us; the end 2 x 301.8 - 1.001 = 602.599 us.
+    v = [1e-6] * 9990 + [2e-6] * 9 + [3e-3]
+    t = calibrate_bench.quantile_table(v)
+    start, end = t[-2][1], t[-1][1]
+    ok = t[-1][0] == 100 and abs(start - 1001.0) < 1e-6 and abs(end - 602599.0) < 1e-3
+    record("calibrate_bench: a table's last segment averages its samples", ok, "got %r, %r" % (start, end))
+    # one sample only: the table is flat at it
+    t = calibrate_bench.quantile_table([5e-6])
+    record("calibrate_bench: a table of one sample", all(abs(x - 5000.0) < 1e-6 for _, x in t), str(t))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--gilsim", required=True)
@@ -257,6 +274,7 @@ def main():
     pictures(gilsim)
     determinism(gilsim, other)
     fight_replays(gilsim)
+    tail_tables()
     passed = sum(1 for _, ok in results if ok)
     print("cli: %d passed, %d failed" % (passed, len(results) - passed))
     return 0 if passed == len(results) else 1

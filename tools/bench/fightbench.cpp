@@ -39,6 +39,8 @@
 #include <thread>
 #include <vector>
 
+#include "tail_end.h"
+
 namespace {
 
 int64_t now_ns() {
@@ -142,16 +144,19 @@ void fighter(int id, int cpu, int64_t checks, uint64_t iters, Stats* s) {
 
 // Quantiles sampled finely in the tail: the model interpolates linearly between two points, and
 // these distributions have a few wakes of milliseconds (a vCPU descheduled by the host); spread
-// over p99..p100 they would weigh a hundred times what they do.
+// over p99..p100 they would weigh a hundred times what they do. p100 is the end point that gives
+// the last segment its samples' mean (tail_end.h); the maximum is KEY_max.
 void print_quantiles(const char* key, std::vector<int64_t> v, bool last) {
   std::sort(v.begin(), v.end());
   std::printf("\"%s\": [", key);
   const double ps[] = {0, 1, 5, 10, 25, 50, 75, 90, 95, 97, 98, 99, 99.5, 99.9, 99.99, 100};
+  const long n = static_cast<long>(v.size());
+  const auto at = [n](double p) { return static_cast<long>(static_cast<double>(n - 1) * p / 100.0); };
   for (size_t i = 0; i < std::size(ps); ++i) {
-    const int64_t x = v.empty() ? 0 : v[static_cast<size_t>(static_cast<double>(v.size() - 1) * ps[i] / 100.0)];
+    const int64_t x = v.empty() ? 0 : i + 1 == std::size(ps) ? tail_end(v.data(), n, at(ps[i - 1])) : v[static_cast<size_t>(at(ps[i]))];
     std::printf("%s[%g, %ld]", i ? ", " : "", ps[i], static_cast<long>(x));
   }
-  std::printf("]%s", last ? "" : ", ");
+  std::printf("], \"%s_max\": %ld%s", key, v.empty() ? 0L : static_cast<long>(v.back()), last ? "" : ", ");
 }
 
 void fight(double work_ns, double ns_per_iter, int64_t budget_ns, int repeat) {

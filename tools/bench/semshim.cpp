@@ -26,6 +26,8 @@
 #include <ctime>
 #include <unistd.h>
 
+#include "tail_end.h"
+
 #define MAX_SAMPLES (1L << 22)
 
 static int64_t *s_woke, *s_nobody, *s_latency;
@@ -67,15 +69,19 @@ static int cmp(const void *a, const void *b) {
 }
 
 /* Finely sampled in the tail: a few wake-ups of milliseconds (a vCPU descheduled by the host)
- * would otherwise be spread over p99..p100 by the model's linear interpolation. */
+ * would otherwise be spread over p99..p100 by the model's linear interpolation. p100 is the end
+ * point that gives the last segment its samples' mean (tail_end.h); the maximum is KEY_max. */
 static void quantiles(FILE *f, const char *key, int64_t *a, long n) {
   static const double ps[] = {0, 1, 5, 10, 25, 50, 75, 90, 95, 97, 98, 99, 99.5, 99.9, 99.99, 100};
   if (n > MAX_SAMPLES) n = MAX_SAMPLES;
   if (a) qsort(a, static_cast<size_t>(n), sizeof *a, cmp);
+  const auto at = [n](double p) { return static_cast<long>(static_cast<double>(n - 1) * p / 100.0); };
   fprintf(f, ", \"%s\": [", key);
-  for (int i = 0; i < 16; ++i)
-    fprintf(f, "%s[%g, %ld]", i ? ", " : "", ps[i], (a && n) ? static_cast<long>(a[static_cast<long>(static_cast<double>(n - 1) * ps[i] / 100.0)]) : 0L);
-  fprintf(f, "]");
+  for (int i = 0; i < 16; ++i) {
+    const long v = !(a && n) ? 0L : i == 15 ? static_cast<long>(tail_end(a, n, at(ps[14]))) : static_cast<long>(a[at(ps[i])]);
+    fprintf(f, "%s[%g, %ld]", i ? ", " : "", ps[i], v);
+  }
+  fprintf(f, "], \"%s_max\": %ld", key, (a && n) ? static_cast<long>(a[n - 1]) : 0L);
 }
 
 __attribute__((destructor)) static void report(void) {
