@@ -17,6 +17,8 @@ OsScheduler::OsScheduler(Engine& engine, const MachineConfig& machine, uint64_t 
       context_switch_(machine.costs.context_switch),
       wakeup_latency_(machine.costs.wakeup_latency),
       deep_(machine.costs.deep_idle),
+      stall_(machine.costs.stall),
+      stall_rng_(Rng::stream(seed, stable_hash("stall"))),
       cold_(machine.costs.cold_start),
       sched_(machine.scheduler),
       tick_(machine.costs.tick),
@@ -26,6 +28,7 @@ OsScheduler::OsScheduler(Engine& engine, const MachineConfig& machine, uint64_t 
     cores_[c].burst_timer = engine_.make_timer(this, kBurstEnd, static_cast<uint32_t>(c), prio::kBurstEnd);
     cores_[c].slice_timer = engine_.make_timer(this, kSliceEnd, static_cast<uint32_t>(c), prio::kSlice);
     cores_[c].balance_timer = engine_.make_timer(this, kBalance, static_cast<uint32_t>(c), prio::kSlice);
+    if (stall_.enabled) cores_[c].stall_timer = engine_.make_timer(this, kStall, static_cast<uint32_t>(c), prio::kTimer);
   }
   // sysctl_sched_base_slice: 0.75ms scaled like every CFS/EEVDF tunable by 1 + ilog2(min(ncpus, 8))
   // (update_sysctl, SCHED_TUNABLESCALING_LOG).
@@ -87,7 +90,29 @@ void OsScheduler::on_event(uint32_t kind, uint32_t arg) {
     case kBalance:  // the tick's idle balance: the queued threads may have gone cold by now
       dispatch(static_cast<int>(arg));
       break;
+    case kStall: {
+      // The host takes the vCPU away: the thread on it makes no progress for `d`, so what it had
+      // left resumes at now + d (its burst, and any switch or cold stall still ahead, move by d).
+      Core& core = cores_[arg];
+      if (core.current < 0) break;  // idle: the next thread put on the core arms the next one
+      const Time now = engine_.now();
+      const Time d = stall_.length.draw(stall_rng_, tick_);
+      core.stalled_until = Time::sat_add(now, d);
+      Thread& th = threads_[core.current];
+      if (d > Time::zero()) {
+        th.exec_from = Time::sat_add(th.exec_from, d);
+        engine_.schedule(core.burst_timer, Time::sat_add(th.exec_from, th.left));
+      }
+      engine_.schedule(core.stall_timer, Time::sat_add(core.stalled_until, stall_.every.draw(stall_rng_, tick_)));
+      break;
+    }
   }
+}
+
+void OsScheduler::arm_stall(int c) {
+  if (stall_.enabled && !engine_.pending(cores_[c].stall_timer))
+    engine_.schedule(cores_[c].stall_timer,
+                     Time::sat_add(start_after_stall(c, engine_.now()), stall_.every.draw(stall_rng_, tick_)));
 }
 
 void OsScheduler::run(int t, Time work) {
@@ -95,7 +120,7 @@ void OsScheduler::run(int t, Time work) {
   assert(th.state == kRunning);
   th.left = work;
   th.len = work;
-  th.exec_from = engine_.now();
+  th.exec_from = start_after_stall(th.core, engine_.now());
   engine_.schedule(cores_[th.core].burst_timer, Time::sat_add(th.exec_from, work));
 }
 
@@ -294,9 +319,10 @@ void OsScheduler::dispatch(int c) {
   // it meanwhile: the thread's first work, its wait's return path and the code after it, takes
   // costs.cold_start longer. Like the context switch, the stall comes before the burst's work.
   const Time stall = cold_.empty() || core.last < 0 ? Time::zero() : cold_stall(cold_, now - core.vacant_since);
-  th.exec_from = now + ctx + stall;
+  th.exec_from = start_after_stall(c, now) + ctx + stall;
   engine_.schedule(core.burst_timer, Time::sat_add(th.exec_from, th.left));
   arm_slice(c);
+  arm_stall(c);
   update_idle(c);
   obs_.on_core(now, c, t);
   client_.on_core_change(t);

@@ -78,7 +78,7 @@ public:
 
 private:
   enum State : uint8_t { kBlocked, kWaking, kQueued, kRunning, kExited };
-  enum Kind : uint32_t { kBurstEnd, kSliceEnd, kWakeArrive, kBalance };
+  enum Kind : uint32_t { kBurstEnd, kSliceEnd, kWakeArrive, kBalance, kStall };
 
   struct Thread {
     Time left;          ///< burst work left, counted from `exec_from` while running
@@ -107,6 +107,8 @@ private:
     TimerId burst_timer = 0;
     TimerId slice_timer = 0;
     TimerId balance_timer = 0;  ///< while idle beside cache-hot queued threads: the pull
+    TimerId stall_timer = 0;    ///< costs.stall: the next host stall (while it has a thread)
+    Time stalled_until;         ///< the end of its current or last host stall
     Time busy;
     Time vacant_since;  ///< when its last thread left it (idle since, when it has none)
     uint64_t switches = 0;
@@ -143,6 +145,10 @@ private:
   /// Preempts core `c`'s thread in favour of `t`, queued there.
   void run_next(int c, int t);
   void arm_slice(int core);
+  /// costs.stall: the core's next host stall, when it has none pending.
+  void arm_stall(int core);
+  /// When a burst given to core `c`'s thread now starts: after any host stall in progress.
+  Time start_after_stall(int c, Time at) const { return stall_.enabled && cores_[c].stalled_until > at ? cores_[c].stalled_until : at; }
   Time next_tick(Time at) const;  ///< the first scheduler tick at or after `at`
   int pick_wake_core(int t) const;
   /// Idle balance: moves a cache-cold queued thread from another core to `core`'s queue and
@@ -156,6 +162,8 @@ private:
   Time context_switch_;
   DurationSpec wakeup_latency_;
   DeepIdle deep_;
+  Stalls stall_;
+  Rng stall_rng_;  ///< costs.stall draws: a stream of their own, so that they move nothing else
   std::vector<ColdPoint> cold_;
   SchedulerParams sched_;
   Time tick_;

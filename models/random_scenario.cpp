@@ -100,6 +100,9 @@ ordered_json random_scenario(uint64_t seed) {
     if (g.chance(30))
       costs["deep_idle"] = {{"after", g.pick({"50us", "200us", "2ms"})}, {"wake", g.pick({"0ns", "5us"})},
                             {"wakeup_latency", g.chance(50) ? g.duration(0, 200000, true) : ordered_json("20us")}};
+    if (g.chance(25))
+      costs["stall"] = {{"every", g.chance(50) ? ordered_json({{"exp", g.pick({"100us", "1ms"})}}) : ordered_json(g.pick({"50us", "500us"}))},
+                        {"for", g.chance(50) ? g.duration(0, 100000, true) : ordered_json("20us")}};
     machine["costs"] = costs;
   }
   if (g.chance(40))

@@ -35,6 +35,17 @@ struct DeepIdle {
   DurationSpec wakeup_latency;
 };
 
+/// `Costs::stall`: the host takes a vCPU away now and then (its thread preempted on the host, host
+/// interrupts): whatever runs on that core makes no progress meanwhile. Measured on the
+/// validation VM with both vCPUs busy in a clock loop (docs/validation-measurements.md). Each
+/// core draws its stalls while it has a thread: the first `every` after a thread is put on an
+/// idle core, then `every` after each stall's end.
+struct Stalls {
+  bool enabled = false;
+  DurationSpec every;   ///< from the end of one stall (or the core's first thread) to the next
+  DurationSpec length;  ///< how long a stall lasts (scenario key "for")
+};
+
 /// Costs of the machine and OS, each with its default. A profile file (tools/calibrate) or the
 /// scenario's `machine.costs` overrides them.
 struct Costs {
@@ -57,6 +68,8 @@ struct Costs {
   /// `deep_idle.wakeup_latency` instead of `wake` and `wakeup_latency`. Default: none (every
   /// idle core wakes alike).
   DeepIdle deep_idle;
+  /// Host stalls of the cores. Default: none.
+  Stalls stall;
   /// Python 2: the release and immediate re-acquire of the lock at a check with no waiter
   /// (sem_post + sem_wait fast path). Drawn per check. Default: 50ns.
   DurationSpec gil_check = DurationSpec::fixed(Time::ns(50));

@@ -210,10 +210,26 @@ DeepIdle deep_idle(const Node& n) {
   return d;
 }
 
+/// {"every": ..., "for": ...} or false: Costs::stall.
+Stalls stalls(const Node& n, Time tick) {
+  if (n.value().is_boolean() && !n.value().get<bool>()) return {};
+  if (!n.value().is_object()) n.fail("expected {\"every\": ..., \"for\": ...}, or false for none");
+  n.only_keys({"every", "for"});
+  for (const char* k : {"every", "for"})
+    if (!n.has(k)) n.fail(std::string("stall needs \"") + k + "\"");
+  Stalls s;
+  s.enabled = true;
+  s.every = n.at("every").duration_spec(false);
+  s.length = n.at("for").duration_spec(false);
+  // stalls come one after another: a typical gap under 1us would drown the run in them
+  if (s.every.typical(tick) < Time::us(1)) n.at("every").fail("stalls must come at least 1us apart, typically");
+  return s;
+}
+
 void load_costs(const Node& n, Costs& c) {
   n.expect_object("machine costs");
   n.only_keys({"tick", "syscall", "wake", "context_switch", "wakeup_latency", "gil_check", "socket_call", "timer_slack",
-               "cold_start", "gil_transfer", "deep_idle"});
+               "cold_start", "gil_transfer", "deep_idle", "stall"});
   if (n.has("tick")) c.tick = n.at("tick").duration();
   if (n.has("syscall")) c.syscall = n.at("syscall").duration_spec(false);
   if (n.has("wake")) c.wake = n.at("wake").duration_spec(false);
@@ -225,6 +241,7 @@ void load_costs(const Node& n, Costs& c) {
   if (n.has("cold_start")) c.cold_start = cold_table(n.at("cold_start"));
   if (n.has("gil_transfer")) c.gil_transfer = n.at("gil_transfer").duration();
   if (n.has("deep_idle")) c.deep_idle = deep_idle(n.at("deep_idle"));
+  if (n.has("stall")) c.stall = stalls(n.at("stall"), c.tick);
 }
 
 void load_scheduler(const Node& n, SchedulerParams& s) {

@@ -88,6 +88,41 @@ TEST_CASE("os: a wake-up onto a core idle for deep_idle.after or more takes the 
   }
 }
 
+TEST_CASE("os: a host stall holds up the thread on the core for its length") {
+  // System: 1 core, zero costs, costs.stall every 300us for 50us (fixed); one thread of cpu 1ms
+  // put on the core at 0. Expectation: stalls at 300-350, 650-700 and 1000-1050us (each 300us
+  // after the last one's end); the thread has done 300, 600 and 900us of work when they start
+  // and ends at 1.150ms. With two threads of 1ms on 2 cores, each core stalls alike: both end
+  // at 1.150ms. Without stalls: 1ms.
+  for (const int n : {1, 2}) {
+    json doc = {{"machine", {{"cores", n}, {"costs", test::zero_costs()}}},
+                {"threads", json::array({{{"name", "c"}, {"count", n}, {"program", json::array({{{"native", "1ms"}}})}}})}};
+    doc["machine"]["costs"]["stall"] = {{"every", "300us"}, {"for", "50us"}};
+    INFO("threads " << n);
+    const RunResult r = simulate(load_scenario(doc, "test.json"));
+    REQUIRE(r.complete);
+    for (const auto& t : r.threads) CHECK(t.finish.count() == Time::us(1150).count());
+    doc["machine"]["costs"]["stall"] = false;
+    CHECK(simulate(load_scenario(doc, "test.json")).end.count() == Time::ms(1).count());
+  }
+}
+
+TEST_CASE("os: a host stall of the GIL holder holds up the thread waiting for it") {
+  // System: 2 cores, py3 5ms, zero costs, stall every 700us for 100us. A (cpu 500us) takes the
+  // GIL at 0; B (cpu 500us) waits for it from 0 on the other core. Expectation: A's core stalls
+  // at 700us, after A's 500us of work: A ends at 500us and drops; B takes the GIL at 500us, and
+  // B's core stalls at 700-800us (its first stall, 700us after B was put on it at 0): B ends
+  // at 1.100ms.
+  json doc = {{"machine", {{"cores", 2}, {"costs", test::zero_costs()}}}, {"interpreter", {{"gil", "py3"}}},
+              {"threads", json::array({{{"name", "A"}, {"program", json::array({{{"cpu", "500us"}}})}},
+                                       {{"name", "B"}, {"program", json::array({{{"cpu", "500us"}}})}}})}};
+  doc["machine"]["costs"]["stall"] = {{"every", "700us"}, {"for", "100us"}};
+  const RunResult r = simulate(load_scenario(doc, "test.json"));
+  REQUIRE(r.complete);
+  CHECK(r.threads[0].finish.count() == Time::us(500).count());
+  CHECK(r.threads[1].finish.count() == Time::us(1100).count());
+}
+
 TEST_CASE("os: a context switch costs core time when a core changes threads") {
   // System: 2 native threads of 10ms on 1 core, 3ms slices, context switch 10us, no other cost.
   // Expectation: every dispatch of a different thread adds 10us: 20ms + switches x 10us.

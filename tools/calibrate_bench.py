@@ -19,6 +19,10 @@ tools/calibrate drives this file; every benchmark feeds one gilsim cost:
                nobody to wake, timed just before) and the time until the wakee stamps its
                return, per gap: where the wake-up turns slow (the host descheduled the halted
                vCPU), and both regimes' figures   -> costs.wake, costs.deep_idle
+  stall        both CPUs busy in a clock loop for SIZE ms (this one pinned to CPU 0; the caller
+               runs `spin` beside it, pinned to CPU 1): the gaps over 5 us in this one's clock stream are the host's (and
+               the guest kernel's) stalls of the vCPU: their lengths and the intervals between
+               them, as quantile tables                              -> costs.stall
   pingpong     round trip of a 1-byte pipe ping-pong between two threads (run pinned to ONE
                core by the caller) and the same write+read pair done by one thread
                                                                     -> costs.context_switch
@@ -345,6 +349,48 @@ def bench_idlewake(size):
         time.sleep(0.001)
     del word, stop, back, addr, other
     emit({"gaps": rows, "pinned": pinned})
+
+
+STALL_GAP = 5e-6  # a longer pause in our own clock stream: the vCPU was taken away
+
+
+def _clock_loop(seconds):
+    """Spins on the clock for `seconds`; returns (iterations, [(start, length) of each gap])."""
+    gaps, n = [], 0
+    t0 = last = clock()
+    while last - t0 < seconds:
+        t = clock()
+        n += 1
+        if t - last > STALL_GAP:
+            gaps.append((last, t - last))
+        last = t
+    return n, gaps
+
+
+def bench_spin(size):
+    """The partner of bench_stall: CPU 1 busy in the same loop for SIZE ms."""
+    if (os.sysconf("SC_NPROCESSORS_ONLN") or 1) >= 2:
+        _pin_thread(1)
+    _clock_loop(size / 1000.0)
+
+
+def bench_stall(size):
+    """Run by the caller beside `spin` (another process, CPU 1 busy, as in a GIL fight)."""
+    seconds = (size or 1000) / 1000.0
+    pinned = (os.sysconf("SC_NPROCESSORS_ONLN") or 1) >= 2
+    if pinned:
+        _pin_thread(0)
+    n, gaps = _clock_loop(seconds)
+    lost = sum(g for _, g in gaps)
+    step = (seconds - lost) / max(1, n)  # one loop iteration, in every gap too
+    lengths = [g - step for _, g in gaps]
+    starts = [s for s, _ in gaps]
+    # from the end of one stall to the start of the next
+    intervals = [starts[i + 1] - (starts[i] + gaps[i][1]) for i in range(len(gaps) - 1)]
+    emit({"seconds": seconds, "stalls": len(gaps), "lost_fraction": lost / seconds, "pinned": pinned,
+          "iteration_ns": step * 1e9,
+          "q_length": quantile_table(lengths) if lengths else None,
+          "q_interval": quantile_table(intervals) if len(intervals) >= 2 else None})
 
 
 def bench_pingpong(size):
