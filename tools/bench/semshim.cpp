@@ -30,8 +30,12 @@
 
 #define MAX_SAMPLES (1L << 22)
 
-static int64_t *s_woke, *s_nobody, *s_latency;
-static long n_woke, n_nobody, n_latency;
+static int64_t *s_woke, *s_nobody, *s_latency, *s_first, *s_waiter, *s_register;
+static long n_woke, n_nobody, n_latency, n_first, n_waiter, n_register;
+static long posts_to_waiter[4];  /* hand-overs whose winner's 1st, 2nd, 3rd, later post found a waiter */
+static int64_t grab_at;          /* when the last hand-over's winner took the lock */
+static thread_local int64_t my_grab;   /* this thread's last hand-over grab, while it has not yet posted to a waiter */
+static thread_local int my_posts;      /* its posts since then */
 static long posts, futex_wakes, slow_paths, futex_waits, slept, eagain, acquires, handovers;
 static int64_t woke_at;  /* start of the last FUTEX_WAKE that woke a thread */
 static long last_tid;
@@ -54,6 +58,9 @@ __attribute__((constructor)) static void init(void) {
   s_woke = samples();
   s_nobody = samples();
   s_latency = samples();
+  s_first = samples();
+  s_waiter = samples();
+  s_register = samples();
 }
 
 static void add(int64_t *a, long *n, int64_t v) {
@@ -98,6 +105,13 @@ __attribute__((destructor)) static void report(void) {
   quantiles(f, "wake_woke_ns", s_woke, n_woke);
   quantiles(f, "wake_nobody_ns", s_nobody, n_nobody);
   quantiles(f, "wake_to_return_ns", s_latency, n_latency);
+  /* The anatomy of a hand-over: from the winner's grab to its first post, and to its first post
+   * that finds a waiter registered; from the grab to the loser's registration as a waiter. */
+  quantiles(f, "grab_to_first_post_ns", s_first, n_first);
+  quantiles(f, "grab_to_waiter_post_ns", s_waiter, n_waiter);
+  quantiles(f, "grab_to_loser_registered_ns", s_register, n_register);
+  fprintf(f, ", \"posts_to_waiter\": [%ld, %ld, %ld, %ld]", posts_to_waiter[0], posts_to_waiter[1], posts_to_waiter[2],
+          posts_to_waiter[3]);
   fprintf(f, "}\n");
   fclose(f);
 }
@@ -107,7 +121,12 @@ static inline uint64_t *word(sem_t *s) { return reinterpret_cast<uint64_t *>(s);
 static void acquired(void) {
   if (!my_tid) my_tid = static_cast<long>(syscall(SYS_gettid));
   bump(&acquires);
-  if (__atomic_exchange_n(&last_tid, my_tid, __ATOMIC_RELAXED) != my_tid) bump(&handovers);
+  if (__atomic_exchange_n(&last_tid, my_tid, __ATOMIC_RELAXED) != my_tid) {
+    bump(&handovers);
+    my_grab = now_ns();
+    my_posts = 0;
+    __atomic_store_n(&grab_at, my_grab, __ATOMIC_RELAXED);
+  }
 }
 
 static int try_decrement(sem_t *s, uint64_t *d) {
@@ -118,7 +137,16 @@ static int try_decrement(sem_t *s, uint64_t *d) {
 
 extern "C" int sem_post(sem_t *s) noexcept {
   bump(&posts);
+  const int64_t at = my_grab ? now_ns() : 0;
   uint64_t d = __atomic_fetch_add(word(s), 1, __ATOMIC_RELEASE);
+  if (my_grab) {  /* a post of this hand-over's winner, until one finds a waiter */
+    if (my_posts++ == 0) add(s_first, &n_first, at - my_grab);
+    if ((d >> 32) != 0) {
+      add(s_waiter, &n_waiter, at - my_grab);
+      bump(&posts_to_waiter[my_posts > 3 ? 3 : my_posts - 1]);
+      my_grab = 0;
+    }
+  }
   if ((d >> 32) != 0) {
     bump(&futex_wakes);
     int64_t t0 = now_ns();
@@ -152,6 +180,10 @@ extern "C" int sem_wait(sem_t *s) {
   }
   bump(&slow_paths);
   d = __atomic_fetch_add(word(s), 1ULL << 32, __ATOMIC_RELAXED) + (1ULL << 32);
+  {
+    const int64_t g = __atomic_load_n(&grab_at, __ATOMIC_RELAXED);
+    if (g) add(s_register, &n_register, now_ns() - g);  /* may precede the grab it names: then negative */
+  }
   for (;;) {
     if ((uint32_t)d == 0) {
       bump(&futex_waits);
