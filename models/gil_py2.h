@@ -56,9 +56,7 @@ private:
   Time futex_wake(int waker);
   Time draw(const DurationSpec& d) { return d.draw(rng_, Time::zero()); }
   /// What interrupting the woken thread's core adds for the waker.
-  Time ipi(WakeTarget to) {
-    return to == WakeTarget::kLocal ? Time::zero() : draw(to == WakeTarget::kDeepIdle ? p_.deep_wake : p_.wake);
-  }
+  Time ipi(WakeTarget to) { return ipi_cost(to, p_.wake, p_.deep_wake, rng_, Time::zero()); }
 
   Py2Params p_;
   Rng rng_;

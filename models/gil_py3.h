@@ -66,9 +66,7 @@ private:
   void request_drop();
   Time draw(const DurationSpec& d) { return d.draw(rng_, Time::zero()); }
   /// What interrupting the woken thread's core adds for the waker.
-  Time ipi(WakeTarget to) {
-    return to == WakeTarget::kLocal ? Time::zero() : draw(to == WakeTarget::kDeepIdle ? p_.deep_wake : p_.wake);
-  }
+  Time ipi(WakeTarget to) { return ipi_cost(to, p_.wake, p_.deep_wake, rng_, Time::zero()); }
 
   Py3Params p_;
   Rng rng_;

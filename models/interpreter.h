@@ -131,9 +131,7 @@ private:
   DurationSpec wake_;     ///< costs.wake: what a send that wakes a receiver on another core adds
   DurationSpec deep_wake_;  ///< costs.deep_idle.wake: the same onto a deep-idle core
   /// What interrupting a woken thread's core adds for the waker, drawn from its stream.
-  Time ipi(WakeTarget to, Rng& rng) const {
-    return to == WakeTarget::kLocal ? Time::zero() : (to == WakeTarget::kDeepIdle ? deep_wake_ : wake_).draw(rng, tick_);
-  }
+  Time ipi(WakeTarget to, Rng& rng) const { return ipi_cost(to, wake_, deep_wake_, rng, tick_); }
   Time transfer_;         ///< costs.gil_transfer
   bool gil_;            ///< the policy has a GIL (else take, drop and check are skipped)
   int64_t overhead_ppm_;

@@ -193,14 +193,23 @@ std::vector<ColdPoint> cold_table(const Node& arg) {
   return pts;
 }
 
+/// A cost that is an object of exactly `keys`, or false for none: returns whether it is set.
+bool optional_object(const Node& n, const char* name, std::initializer_list<const char*> keys) {
+  if (n.value().is_boolean() && !n.value().get<bool>()) return false;
+  if (!n.value().is_object()) {
+    std::string form = "expected {";
+    for (const char* k : keys) form += std::string(form.size() > 10 ? ", \"" : "\"") + k + "\": ...";
+    n.fail(form + "}, or false for none");
+  }
+  n.only_keys(keys);
+  for (const char* k : keys)
+    if (!n.has(k)) n.fail(std::string(name) + " needs \"" + k + "\"");
+  return true;
+}
+
 /// {"after": ..., "wake": ..., "wakeup_latency": ...} or false: Costs::deep_idle.
 DeepIdle deep_idle(const Node& n) {
-  if (n.value().is_boolean() && !n.value().get<bool>()) return {};
-  if (!n.value().is_object())
-    n.fail("expected {\"after\": ..., \"wake\": ..., \"wakeup_latency\": ...}, or false for none");
-  n.only_keys({"after", "wake", "wakeup_latency"});
-  for (const char* k : {"after", "wake", "wakeup_latency"})
-    if (!n.has(k)) n.fail(std::string("deep_idle needs \"") + k + "\"");
+  if (!optional_object(n, "deep_idle", {"after", "wake", "wakeup_latency"})) return {};
   DeepIdle d;
   d.enabled = true;
   d.after = n.at("after").duration();
@@ -212,11 +221,7 @@ DeepIdle deep_idle(const Node& n) {
 
 /// {"every": ..., "for": ...} or false: Costs::stall.
 Stalls stalls(const Node& n, Time tick) {
-  if (n.value().is_boolean() && !n.value().get<bool>()) return {};
-  if (!n.value().is_object()) n.fail("expected {\"every\": ..., \"for\": ...}, or false for none");
-  n.only_keys({"every", "for"});
-  for (const char* k : {"every", "for"})
-    if (!n.has(k)) n.fail(std::string("stall needs \"") + k + "\"");
+  if (!optional_object(n, "stall", {"every", "for"})) return {};
   Stalls s;
   s.enabled = true;
   s.every = n.at("every").duration_spec(false);

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "models/duration.h"
+
 namespace gilsim {
 
 enum class WakeTarget : uint8_t {
@@ -11,5 +13,12 @@ enum class WakeTarget : uint8_t {
   kRemote,    ///< another core, busy or briefly idle: an IPI (costs.wake)
   kDeepIdle,  ///< another core idle for costs.deep_idle.after or more (costs.deep_idle.wake)
 };
+
+/// What interrupting the woken thread's core adds for the waker: nothing for kLocal, `wake` for
+/// kRemote, `deep_wake` (costs.deep_idle.wake) for kDeepIdle; drawn from the caller's stream.
+inline Time ipi_cost(WakeTarget to, const DurationSpec& wake, const DurationSpec& deep_wake, Rng& rng, Time tick) {
+  if (to == WakeTarget::kLocal) return Time::zero();
+  return (to == WakeTarget::kDeepIdle ? deep_wake : wake).draw(rng, tick);
+}
 
 }  // namespace gilsim

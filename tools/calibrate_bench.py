@@ -210,6 +210,21 @@ def libc_futex():
     return ctypes, libc, nr
 
 
+def _stop_futex_child(libc, nr, addr, stop, pid):
+    """Ends a forked process looping on FUTEX_WAIT at `addr` until `stop`. It may test `stop` just
+    before our wake and block right after it (a lost wake-up): keep waking it until it exits."""
+    stop.value = 1
+    while True:
+        libc.syscall(nr, addr, 1, 1, None, None, 0)  # FUTEX_WAKE
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            break
+        time.sleep(0.001)
+
+
+def _two_cpus():
+    return (os.sysconf("SC_NPROCESSORS_ONLN") or 1) >= 2
+
+
 def bench_futex(size):
     # The waiter is a forked process blocked on a futex in shared memory, so that once woken it
     # never competes for our GIL: the waker's timing holds only its own system call.
@@ -244,14 +259,7 @@ def bench_futex(size):
         nowake.append(t2 - t1)
         if woke == 1:
             wake.append(t3 - t2)
-    # The child may test `stop` just before our wake and block right after it (a lost wake-up):
-    # keep waking it until it has exited.
-    stop.value = 1
-    while True:
-        libc.syscall(nr, addr, FUTEX_WAKE, 1, None, None, 0)
-        if os.waitpid(pid, os.WNOHANG)[0] == pid:
-            break
-        time.sleep(0.001)
+    _stop_futex_child(libc, nr, addr, stop, pid)
     # The bare system call again, from loops of calls rather than single timed calls: one call
     # is a few hundred ns against a ctypes call of 1-3 us whose jitter (on 2.7 +-1 us) swamps it;
     # over a loop the jitter averages out. The best of 3 loops each, minus the same loop of abs().
@@ -303,7 +311,7 @@ def bench_idlewake(size):
     n = size or 60
     # The waker on CPU 0, the wakee on CPU 1: a wake-up onto another, idle core (unpinned, the
     # scheduler may put the wakee on the waker's core, which it then preempts).
-    pinned = (os.sysconf("SC_NPROCESSORS_ONLN") or 1) >= 2
+    pinned = _two_cpus()
     pid = os.fork()
     if pid == 0:
         if pinned:
@@ -341,12 +349,7 @@ def bench_idlewake(size):
                      "latency_p50_ns": (pct(lat, 50) or 0.0) * 1e9,
                      "q_latency": quantile_table(lat) if lat else None,
                      "q_wake_extra": quantile_table(cost, b) if cost else None})
-    stop.value = 1
-    while True:
-        libc.syscall(nr, addr, FUTEX_WAKE, 1, None, None, 0)
-        if os.waitpid(pid, os.WNOHANG)[0] == pid:
-            break
-        time.sleep(0.001)
+    _stop_futex_child(libc, nr, addr, stop, pid)
     del word, stop, back, addr, other
     emit({"gaps": rows, "pinned": pinned})
 
@@ -369,7 +372,7 @@ def _clock_loop(seconds):
 
 def bench_spin(size):
     """The partner of bench_stall: CPU 1 busy in the same loop for SIZE ms."""
-    if (os.sysconf("SC_NPROCESSORS_ONLN") or 1) >= 2:
+    if _two_cpus():
         _pin_thread(1)
     _clock_loop(size / 1000.0)
 
@@ -377,7 +380,7 @@ def bench_spin(size):
 def bench_stall(size):
     """Run by the caller beside `spin` (another process, CPU 1 busy, as in a GIL fight)."""
     seconds = (size or 1000) / 1000.0
-    pinned = (os.sysconf("SC_NPROCESSORS_ONLN") or 1) >= 2
+    pinned = _two_cpus()
     if pinned:
         _pin_thread(0)
     n, gaps = _clock_loop(seconds)

@@ -80,16 +80,12 @@ int main(int argc, char** argv) {
       for (const char* s = argv[++i]; *s;) {
         char* end = nullptr;
         const long us = std::strtol(s, &end, 10);
-        if (end == s || us <= 0 || us > 1000000) {
+        if (end == s || us <= 0 || us > 1000000 || (*end != ',' && *end != 0)) {
           std::fprintf(stderr, "wakebench: --gaps takes microseconds from 1 to 1000000, comma-separated\n");
           return 2;
         }
         gaps.push_back(static_cast<int64_t>(us) * 1000);
         s = *end == ',' ? end + 1 : end;
-        if (*end != ',' && *end != 0) {
-          std::fprintf(stderr, "wakebench: --gaps takes microseconds from 1 to 1000000, comma-separated\n");
-          return 2;
-        }
       }
     } else {
       std::fprintf(stderr, "usage: gilsim-wakebench [--quick] [--gaps US,US,...]\n");
