@@ -14,6 +14,7 @@ import shutil
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -232,6 +233,17 @@ def fight_replays(gilsim):
             outs.append((p.returncode, p.stdout))
         ok = outs[0][0] == 0 and outs[0] == outs[1] and any(x.startswith(line) for x in outs[0][1].splitlines())
         record("fight replay deterministic " + rec, ok, "exit %d or outputs differ" % outs[0][0])
+    # a recording with runs without the shim: predictions are compared with those runs' speedups
+    rec = os.path.join(ROOT, "docs/data/pyfight-2.7.18-j-ci100.json")
+    with open(rec) as fh:
+        saved = json.load(fh)
+    plain = statistics.median(r["run"]["plain"]["speedup"] for r in saved)
+    p = subprocess.run([sys.executable, tool, "--from", rec, "--gilsim", gilsim], capture_output=True, text=True,
+                       timeout=600)
+    last = p.stdout.strip().splitlines()[-1] if p.stdout.strip() else ""
+    want = "median speedup: measured %.3f (without the shim)" % plain
+    record("fight replay compares with the runs without the shim", p.returncode == 0 and last.startswith(want),
+           "%r does not start with %r" % (last, want))
     with tempfile.TemporaryDirectory() as tmp:
         bad = os.path.join(tmp, "bad.jsonl")
         with open(bad, "w") as fh:
