@@ -3,14 +3,14 @@
 The sequential part runs in the main thread before any other thread exists, so that on Python 2.7
 the GIL is not created yet and every release at a check in the process belongs to the threaded
 part: tools/validate/fight --python runs this under libgilsim-semshim.so and divides the futex
-counts by those checks. Measures sequential_s, threaded_s, speedup. gilsim: the cpu2 scenario.
+counts by those checks. The two threads start together behind an Event (_common.run_threads).
+Measures sequential_s, threaded_s, speedup. gilsim: the cpu2 scenario.
 """
 from __future__ import print_function
 
 import argparse
-import threading
 
-from _common import add_interval_args, clock, count, emit, set_interval, warm_up
+from _common import add_interval_args, clock, count, emit, run_threads, set_interval, warm_up
 
 
 def main():
@@ -24,13 +24,7 @@ def main():
     count(a.n)
     count(a.n)
     seq = clock() - t
-    threads = [threading.Thread(target=count, args=(a.n,)) for _ in range(2)]
-    t = clock()
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    thr = clock() - t
+    thr = run_threads(count, [(a.n,)] * 2)
     emit({"workload": "gil_fight", "n": a.n, "sequential_s": seq, "threaded_s": thr, "speedup": seq / thr})
 
 
