@@ -272,6 +272,42 @@ def tail_tables():
     record("calibrate_bench: a table of one sample", all(abs(x - 5000.0) < 1e-6 for _, x in t), str(t))
 
 
+def poll_op_split(gilsim):
+    """tools/validate/run splits a measured poll op into select()'s system call, the loop's 7 ticks
+    of bytecode (its check points) and C code that keeps the GIL: at a 2.7 check interval of 10
+    the model's I/O thread then checks about once per op, as the real one does (8 ticks of the
+    scenarios = 12 of 2.7.18)."""
+    import importlib.machinery
+    import importlib.util
+    loader = importlib.machinery.SourceFileLoader("validate_run", os.path.join(ROOT, "tools", "validate", "run"))
+    spec = importlib.util.spec_from_loader("validate_run", loader)
+    run_mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(run_mod)
+    case = [c for c in run_mod.define_cases(True, False) if c["name"] == "io_poll_cpu1_ci10"][0]
+    args = argparse.Namespace(profile=os.path.join(ROOT, "docs", "data", "profile-2.7.18-j.json"),
+                              raw_check_interval=False, version="2.7.18")
+    meas = {"alone_mean_ns": {"median": 3000.0}, "ops": {"median": 1000}}
+    sets = run_mod.gilsim_sets(case, [{}], meas, True, args, 8.0)
+    sys_ns = run_mod.select_syscall_ns(args.profile)
+    want = {"threads.0.program.0.loop": 1000, "threads.0.program.0.do.0.native": "%dns" % sys_ns,
+            "threads.0.program.0.do.1.cpu.ticks": 7,
+            "threads.0.program.0.do.2.native_gil": "%dns" % (3000 - sys_ns - 56), "interpreter.check_interval": 7}
+    record("validate/run: a poll op is a system call, 7 ticks and C code with the GIL", sets == want,
+           "%r != %r" % (sets, want))
+    # The scenario with those sets: the ticker expires during each op's 7 ticks and its one-tick
+    # native_gil, and the check comes at the next op's bytecode: one check per op after the first
+    # (999 for 1000 ops), each an uncontended release and re-acquire of gil_check (50 ns default)
+    # that the same run without checks does not make.
+    span = []
+    for k in (7, 1000000):
+        cmd = [gilsim, "run", os.path.join(ROOT, "tools", "validate", "scenarios", "io_poll_cpu0.json"), "--format",
+               "json", "--gil", "py2", "--set", "threads.0.program.0.loop=1000", "--set", "interpreter.check_interval=%d" % k]
+        p = subprocess.run(cmd, capture_output=True, text=True)
+        span.append(json.loads(p.stdout)["makespan_ns"] if p.returncode == 0 else None)
+    ok = None not in span and span[0] - span[1] == 999 * 50
+    record("io_poll_cpu0 at check interval 7: one 50 ns check per op (999 in 1000 ops)", ok, "makespans %r" % span)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--gilsim", required=True)
@@ -287,6 +323,7 @@ def main():
     determinism(gilsim, other)
     fight_replays(gilsim)
     tail_tables()
+    poll_op_split(gilsim)
     passed = sum(1 for _, ok in results if ok)
     print("cli: %d passed, %d failed" % (passed, len(results) - passed))
     return 0 if passed == len(results) else 1
