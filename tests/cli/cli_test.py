@@ -272,17 +272,41 @@ def tail_tables():
     record("calibrate_bench: a table of one sample", all(abs(x - 5000.0) < 1e-6 for _, x in t), str(t))
 
 
-def poll_op_split(gilsim):
-    """tools/validate/run splits a measured poll op into select()'s system call, the loop's 7 ticks
-    of bytecode (its check points) and C code that keeps the GIL: at a 2.7 check interval of 10
-    the model's I/O thread then checks about once per op, as the real one does (8 ticks of the
-    scenarios = 12 of 2.7.18)."""
+def median_intervals():
+    """tools/validate/run's 95 % interval of a measured median (bootstrap, fixed seed): it holds
+    the median, lies within the runs, is one point for identical runs, is the same on every call,
+    and marks a miss that lies inside it."""
+    run_mod = validate_run_module()
+    v = [0.10, 0.20, 0.30, 0.40, 0.50, 0.60, 0.70]
+    lo, hi = run_mod.median_interval(v)
+    ok = 0.10 <= lo <= 0.40 <= hi <= 0.70 and (lo, hi) == run_mod.median_interval(list(reversed(v)))
+    record("validate/run: the median's 95 % interval holds the median, within the runs, repeatably", ok, "%r" % ((lo, hi),))
+    record("validate/run: identical runs give a one-point interval", run_mod.median_interval([3.0] * 5) == (3.0, 3.0),
+           "%r" % (run_mod.median_interval([3.0] * 5),))
+    m = run_mod.spread(v)
+    case = {"name": "cpu2", "kind": "ratio", "measured": {"speedup": m}, "predicted": {"speedup": lo}}
+    text = run_mod.markdown({"cases": [case]})
+    want_row = "| **no** (inside the interval) |" if not run_mod.within_target("speedup", m["median"], lo) else "| yes |"
+    ok = want_row in text and "predictions lie inside the 95 % interval" in text
+    record("validate/run: a miss inside the median's interval is marked and counted", ok, text)
+
+
+def validate_run_module():
     import importlib.machinery
     import importlib.util
     loader = importlib.machinery.SourceFileLoader("validate_run", os.path.join(ROOT, "tools", "validate", "run"))
     spec = importlib.util.spec_from_loader("validate_run", loader)
     run_mod = importlib.util.module_from_spec(spec)
     loader.exec_module(run_mod)
+    return run_mod
+
+
+def poll_op_split(gilsim):
+    """tools/validate/run splits a measured poll op into select()'s system call, the loop's 7 ticks
+    of bytecode (its check points) and C code that keeps the GIL: at a 2.7 check interval of 10
+    the model's I/O thread then checks about once per op, as the real one does (8 ticks of the
+    scenarios = 12 of 2.7.18)."""
+    run_mod = validate_run_module()
     case = [c for c in run_mod.define_cases(True, False) if c["name"] == "io_poll_cpu1_ci10"][0]
     args = argparse.Namespace(profile=os.path.join(ROOT, "docs", "data", "profile-2.7.18-j.json"),
                               raw_check_interval=False, version="2.7.18")
@@ -324,6 +348,7 @@ def main():
     fight_replays(gilsim)
     tail_tables()
     poll_op_split(gilsim)
+    median_intervals()
     passed = sum(1 for _, ok in results if ok)
     print("cli: %d passed, %d failed" % (passed, len(results) - passed))
     return 0 if passed == len(results) else 1
