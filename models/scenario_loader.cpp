@@ -197,9 +197,9 @@ std::vector<ColdPoint> cold_table(const Node& arg) {
 bool optional_object(const Node& n, const char* name, std::initializer_list<const char*> keys) {
   if (n.value().is_boolean() && !n.value().get<bool>()) return false;
   if (!n.value().is_object()) {
-    std::string form = "expected {";
-    for (const char* k : keys) form += std::string(form.size() > 10 ? ", \"" : "\"") + k + "\": ...";
-    n.fail(form + "}, or false for none");
+    std::string form;
+    for (const char* k : keys) form += std::string(form.empty() ? "\"" : ", \"") + k + "\": ...";
+    n.fail("expected {" + form + "}, or false for none");
   }
   n.only_keys(keys);
   for (const char* k : keys)

@@ -9,6 +9,7 @@ Prints "ok NAME" or "FAIL NAME: why" per case and ends with "cli: N passed, N fa
 --update rewrites tests/golden/*.json from the current binary (review the diff before committing).
 """
 import argparse
+import functools
 import json
 import shutil
 import xml.etree.ElementTree as ET
@@ -291,6 +292,7 @@ def median_intervals():
     record("validate/run: a miss inside the median's interval is marked and counted", ok, text)
 
 
+@functools.lru_cache(maxsize=None)
 def validate_run_module():
     import importlib.machinery
     import importlib.util

@@ -55,7 +55,6 @@ struct Stats {  /* one thread's; only that thread writes it */
   long count[cCounts];
   long posts_on[CPUS];  /* its posts on each CPU (sched_getcpu; the last entry: CPU 7 and up) */
   long n[kKinds];
-  int64_t sum[kKinds];
   int64_t *s[kKinds];
 };
 
@@ -123,7 +122,6 @@ static void add(Kind k, int64_t v) {
   if (!m->s[k]) m->s[k] = static_cast<int64_t *>(map(MAX_SAMPLES * sizeof(int64_t)));
   if (m->s[k] && m->n[k] < MAX_SAMPLES) m->s[k][m->n[k]] = v;
   ++m->n[k];
-  m->sum[k] += v;
 }
 
 static int cmp(const void *a, const void *b) {
@@ -136,15 +134,16 @@ static int cmp(const void *a, const void *b) {
  * point that gives the last segment its samples' mean (tail_end.h); the maximum is KEY_max. */
 static void quantiles(FILE *f, const char *key, Kind k, int threads) {
   static const double ps[] = {0, 1, 5, 10, 25, 50, 75, 90, 95, 97, 98, 99, 99.5, 99.9, 99.99, 100};
+  /* the samples thread i kept */
+  const auto kept = [k](int i) { return all[i] && all[i]->s[k] ? (all[i]->n[k] < MAX_SAMPLES ? all[i]->n[k] : MAX_SAMPLES) : 0L; };
   long n = 0;
-  for (int i = 0; i < threads; ++i) n += all[i] && all[i]->s[k] ? (all[i]->n[k] < MAX_SAMPLES ? all[i]->n[k] : MAX_SAMPLES) : 0;
+  for (int i = 0; i < threads; ++i) n += kept(i);
   int64_t *a = n ? static_cast<int64_t *>(map(static_cast<size_t>(n) * sizeof(int64_t))) : nullptr;
   if (a) {
     long at = 0;
     for (int i = 0; i < threads; ++i) {
-      if (!all[i] || !all[i]->s[k]) continue;
-      const long m = all[i]->n[k] < MAX_SAMPLES ? all[i]->n[k] : MAX_SAMPLES;
-      memcpy(a + at, all[i]->s[k], static_cast<size_t>(m) * sizeof(int64_t));
+      const long m = kept(i);
+      if (m) memcpy(a + at, all[i]->s[k], static_cast<size_t>(m) * sizeof(int64_t));
       at += m;
     }
     qsort(a, static_cast<size_t>(n), sizeof *a, cmp);
@@ -156,11 +155,6 @@ static void quantiles(FILE *f, const char *key, Kind k, int threads) {
     fprintf(f, "%s[%g, %ld]", i ? ", " : "", ps[i], v);
   }
   fprintf(f, "], \"%s_max\": %ld", key, (a && n) ? static_cast<long>(a[n - 1]) : 0L);
-  int64_t sum = 0;
-  long all_n = 0;
-  for (int i = 0; i < threads; ++i)
-    if (all[i]) sum += all[i]->sum[k], all_n += all[i]->n[k];
-  fprintf(f, ", \"%s_mean\": %.1f", key, all_n ? static_cast<double>(sum) / static_cast<double>(all_n) : 0.0);
 }
 
 __attribute__((destructor)) static void report(void) {
@@ -294,7 +288,8 @@ extern "C" int sem_post(sem_t *s) noexcept {
   }
   const int64_t at = now_ns();
   uint64_t d = __atomic_fetch_add(word(s), 1, __ATOMIC_RELEASE);
-  if (my_post_end) add(static_cast<Kind>(kAfterPlain - my_post_kind), at - my_post_end);
+  static const Kind after[] = {kAfterPlain, kAfterNobody, kAfterWoke};  /* by my_post_kind */
+  if (my_post_end) add(after[my_post_kind], at - my_post_end);
   my_post = at;
   my_wake_ret = 0;
   my_post_kind = 0;
