@@ -334,6 +334,54 @@ def poll_op_split(gilsim):
     record("io_poll_cpu0 at check interval 7: one 50 ns check per op (999 in 1000 ops)", ok, "makespans %r" % span)
 
 
+def futex_trace_summary():
+    """tools/validate/futex_trace on a small perf script: the I/O thread is the process's last
+    caller of sendto; a woken wait followed on the same word by a timeout 5.1 ms after the woken
+    call began keeps its first deadline; the ways to each send/recv are counted; an asker asleep
+    again when another thread signals the condition is counted."""
+    def at(us):
+        return "%.6f" % (1000.0 + us / 1e6)
+
+    def wait(tid, start, end, word, result):
+        return ["python 100/%d [000] %s: syscalls:sys_enter_futex: uaddr: 0x7f00000006%s, op: 0x00000089, "
+                "val: 0x00000000, utime: 0x7ffd00000360, uaddr2: 0x00000000, val3: 0xffffffff" % (tid, at(start), word),
+                "python 100/%d [000] %s: syscalls:sys_exit_futex: %s" % (tid, at(end), result)]
+
+    def call(tid, when, name):
+        return ["python 100/%d [001] %s: syscalls:sys_enter_%s: fd: 0x00000003" % (tid, at(when), name)]
+
+    timeout, woken = "0xffffffffffffff92", "0x0"
+    lines = call(102, -500, "sendto") + call(102, -400, "sendto") + call(103, 0, "sendto")
+    lines += wait(103, 1000, 3000, "f0", woken) + wait(103, 3010, 6100, "f0", timeout) + call(103, 6200, "sendto")
+    lines += wait(103, 6300, 11400, "f4", timeout) + wait(101, 6290, 11390, "f4", timeout)
+    lines += call(103, 11500, "recvfrom")
+    # 101's timeout at 11390 asks for a drop; it is asleep again (11393) when 104 signals (11395)
+    lines += wait(101, 11393, 12000, "f4", woken)
+    lines += ["python 100/104 [001] %s: syscalls:sys_enter_futex: uaddr: 0x7f00000006f4, op: 0x00000081, val: 0x00000001, "
+              "utime: 0x00000000, uaddr2: 0x7f00000006c8, val3: 0x00000000" % at(11395),
+              "python 100/104 [001] %s: syscalls:sys_exit_futex: 0x1" % at(11396)]
+    lines.sort(key=lambda l: float(l.split()[3].rstrip(":")))
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "trace.txt")
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        p = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "validate", "futex_trace"), path,
+                            "--format", "json"], capture_output=True, text=True)
+    try:
+        s = json.loads(p.stdout)[0]
+    except ValueError:
+        record("validate/futex_trace: summary of a perf script", False, p.stdout + p.stderr)
+        return
+    want = {"io_tid": 103, "ops": 2, "io_timed_waits": {"timed_out": 2, "woken": 1, "eagain": 0},
+            "woken_then_timed_out_same_word": 1, "of_which_first_deadline_kept": 1, "timed_out_before_4_9ms": 1,
+            "io_timeouts_within_20us_of_a_cpu_threads": 1,
+            "last_wait_before_each_call": {"no wait": 1, "timed out": 2},
+            "cpu_timeouts_then_a_signal": 1, "of_which_asker_asleep_at_the_signal": 1,
+            "timeout_to_signal_us_quartiles": [5.0] * 5}
+    got = {k: s.get(k) for k in want}
+    record("validate/futex_trace: summary of a perf script", got == want, "%r" % (got,))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--gilsim", required=True)
@@ -351,6 +399,7 @@ def main():
     tail_tables()
     poll_op_split(gilsim)
     median_intervals()
+    futex_trace_summary()
     passed = sum(1 for _, ok in results if ok)
     print("cli: %d passed, %d failed" % (passed, len(results) - passed))
     return 0 if passed == len(results) else 1
