@@ -380,6 +380,13 @@ def futex_trace_summary():
             "timeout_to_signal_us_quartiles": [5.0] * 5}
     got = {k: s.get(k) for k in want}
     record("validate/futex_trace: summary of a perf script", got == want, "%r" % (got,))
+    for bad in (os.path.join(ROOT, "README.md"), os.path.join(ROOT, "no-such-trace.txt")):
+        p = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "validate", "futex_trace"), bad],
+                           capture_output=True, text=True)
+        lines = p.stderr.strip().splitlines()
+        record("validate/futex_trace: %s is refused in one line" % os.path.basename(bad),
+               p.returncode != 0 and len(lines) == 1 and not p.stdout and os.path.basename(bad) in lines[0],
+               p.stderr + p.stdout)
 
 
 def main():
