@@ -350,6 +350,7 @@ def futex_trace_summary():
     def call(tid, when, name):
         return ["python 100/%d [001] %s: syscalls:sys_enter_%s: fd: 0x00000003" % (tid, at(when), name)]
 
+    tool = os.path.join(ROOT, "tools", "validate", "futex_trace")
     timeout, woken = "0xffffffffffffff92", "0x0"
     lines = call(102, -500, "sendto") + call(102, -400, "sendto") + call(103, 0, "sendto")
     lines += wait(103, 1000, 3000, "f0", woken) + wait(103, 3010, 6100, "f0", timeout) + call(103, 6200, "sendto")
@@ -365,8 +366,7 @@ def futex_trace_summary():
         path = os.path.join(d, "trace.txt")
         with open(path, "w") as f:
             f.write("\n".join(lines) + "\n")
-        p = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "validate", "futex_trace"), path,
-                            "--format", "json"], capture_output=True, text=True)
+        p = subprocess.run([sys.executable, tool, path, "--format", "json"], capture_output=True, text=True)
     try:
         s = json.loads(p.stdout)[0]
     except ValueError:
@@ -381,8 +381,7 @@ def futex_trace_summary():
     got = {k: s.get(k) for k in want}
     record("validate/futex_trace: summary of a perf script", got == want, "%r" % (got,))
     for bad in (os.path.join(ROOT, "README.md"), os.path.join(ROOT, "no-such-trace.txt")):
-        p = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "validate", "futex_trace"), bad],
-                           capture_output=True, text=True)
+        p = subprocess.run([sys.executable, tool, bad], capture_output=True, text=True)
         lines = p.stderr.strip().splitlines()
         record("validate/futex_trace: %s is refused in one line" % os.path.basename(bad),
                p.returncode != 0 and len(lines) == 1 and not p.stdout and os.path.basename(bad) in lines[0],
