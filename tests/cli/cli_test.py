@@ -338,7 +338,9 @@ def futex_trace_summary():
     """tools/validate/futex_trace on a small perf script: the I/O thread is the process's last
     caller of sendto; a woken wait followed on the same word by a timeout 5.1 ms after the woken
     call began keeps its first deadline; the ways to each send/recv are counted; an asker asleep
-    again when another thread signals the condition is counted."""
+    again when another thread signals the condition is counted, with the race timed from its unlock
+    of gil->mutex (the holder's mutex wait returning EAGAIN, the asker's futex_wait before the
+    signal)."""
     def at(us):
         return "%.6f" % (1000.0 + us / 1e6)
 
@@ -346,6 +348,11 @@ def futex_trace_summary():
         return ["python 100/%d [000] %s: syscalls:sys_enter_futex: uaddr: 0x7f00000006%s, op: 0x00000089, "
                 "val: 0x00000000, utime: 0x7ffd00000360, uaddr2: 0x00000000, val3: 0xffffffff" % (tid, at(start), word),
                 "python 100/%d [000] %s: syscalls:sys_exit_futex: %s" % (tid, at(end), result)]
+
+    def futex(tid, when, word, op, result):
+        return ["python 100/%d [001] %s: syscalls:sys_enter_futex: uaddr: 0x7f00000006%s, op: 0x%08x, val: 0x00000001, "
+                "utime: 0x00000000, uaddr2: 0x00000000, val3: 0x00000000" % (tid, at(when), word, op),
+                "python 100/%d [001] %s: syscalls:sys_exit_futex: %s" % (tid, at(when + 0.5), result)]
 
     def call(tid, when, name):
         return ["python 100/%d [001] %s: syscalls:sys_enter_%s: fd: 0x00000003" % (tid, at(when), name)]
@@ -358,9 +365,10 @@ def futex_trace_summary():
     lines += call(103, 11500, "recvfrom")
     # 101's timeout at 11390 asks for a drop; it is asleep again (11393) when 104 signals (11395)
     lines += wait(101, 11393, 12000, "f4", woken)
-    lines += ["python 100/104 [001] %s: syscalls:sys_enter_futex: uaddr: 0x7f00000006f4, op: 0x00000081, val: 0x00000001, "
-              "utime: 0x00000000, uaddr2: 0x7f00000006c8, val3: 0x00000000" % at(11395),
-              "python 100/104 [001] %s: syscalls:sys_exit_futex: 0x1" % at(11396)]
+    lines += futex(104, 11395, "f4", 0x81, "0x1")
+    # the race: 101 unlocks gil->mutex (word f8) at 11391, 104's mutex wait (11392) returns EAGAIN,
+    # 101's futex_wait (11393) comes before 104's signal (11395): slept through
+    lines += futex(101, 11391, "f8", 0x81, "0x0") + futex(104, 11392, "f8", 0x80, "0xfffffffffffffff5")
     lines.sort(key=lambda l: float(l.split()[3].rstrip(":")))
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "trace.txt")
@@ -377,7 +385,13 @@ def futex_trace_summary():
             "io_timeouts_within_20us_of_a_cpu_threads": 1,
             "last_wait_before_each_call": {"no wait": 1, "timed out": 2},
             "cpu_timeouts_then_a_signal": 1, "of_which_asker_asleep_at_the_signal": 1,
-            "timeout_to_signal_us_quartiles": [5.0] * 5}
+            "timeout_to_signal_us_quartiles": [5.0] * 5,
+            "race_after_the_askers_unlock": {
+                "asks": 1, "holder_mutex_wait": {"EAGAIN": 1},
+                "by_outcome": {"taken before futex_wait": {"count": 0}, "taken by EAGAIN": {"count": 0},
+                               "slept through": {"count": 1, "holder_signal_us_quartiles": [4.0] * 5,
+                                                 "asker_futex_wait_us_quartiles": [2.0] * 5,
+                                                 "holder_mutex_wait_us_quartiles": [1.0] * 5}}}}
     got = {k: s.get(k) for k in want}
     record("validate/futex_trace: summary of a perf script", got == want, "%r" % (got,))
     for bad in (os.path.join(ROOT, "README.md"), os.path.join(ROOT, "no-such-trace.txt")):
