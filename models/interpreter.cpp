@@ -210,6 +210,8 @@ void Interpreter::proceed(int t) {
           }
           set_act(t, Act::kNative);
           th.step = kStepNativeDone;
+          // costs.cold_native: the first such call after a long idle of the core runs cold
+          th.phase_left = Time::sat_add(th.phase_left, os_.take_cold_native(t));
           os_.run(t, th.phase_left);
           goto out;
         }

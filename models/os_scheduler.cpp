@@ -20,6 +20,7 @@ OsScheduler::OsScheduler(Engine& engine, const MachineConfig& machine, uint64_t 
       stall_(machine.costs.stall),
       stall_rng_(Rng::stream(seed, stable_hash("stall"))),
       cold_(machine.costs.cold_start),
+      cold_native_(machine.costs.cold_native),
       sched_(machine.scheduler),
       tick_(machine.costs.tick),
       threads_(static_cast<size_t>(threads)),
@@ -319,6 +320,7 @@ void OsScheduler::dispatch(int c) {
   // it meanwhile: the thread's first work, its wait's return path and the code after it, takes
   // costs.cold_start longer. Like the context switch, the stall comes before the burst's work.
   const Time stall = cold_.empty() || core.last < 0 ? Time::zero() : cold_stall(cold_, now - core.vacant_since);
+  th.cold_idle = core.last < 0 ? Time::zero() : now - core.vacant_since;  // for costs.cold_native
   th.exec_from = start_after_stall(c, now) + ctx + stall;
   engine_.schedule(core.burst_timer, Time::sat_add(th.exec_from, th.left));
   arm_slice(c);

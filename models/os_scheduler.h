@@ -58,6 +58,13 @@ public:
 
   /// costs.cold_start: the stall after a core has idled `idle`.
   static Time cold_stall(const std::vector<ColdPoint>& table, Time idle);
+  /// costs.cold_native: what `t`'s first native phase since it was put on its core pays for that
+  /// core's idle before; zero after the first call, and on a core that had not idled.
+  Time take_cold_native(int t) {
+    const Time idle = threads_[t].cold_idle;
+    threads_[t].cold_idle = Time::zero();
+    return idle > Time::zero() && !cold_native_.empty() ? cold_stall(cold_native_, idle) : Time::zero();
+  }
 
   bool on_core(int t) const { return threads_[t].state == kRunning; }
   bool sleeping(int t) const { return threads_[t].state == kBlocked; }
@@ -97,6 +104,7 @@ private:
     bool ran = false;       ///< has been on a core (else it is cache-cold everywhere)
     int32_t sync_waker = -1;  ///< while waking: the thread that woke it synchronously
     TimerId wake_timer = 0;
+    Time cold_idle;  ///< how long its core had idled when it was put on it, until its first native phase
   };
   struct Core {
     int32_t current = -1;
@@ -165,6 +173,7 @@ private:
   Stalls stall_;
   Rng stall_rng_;  ///< costs.stall draws: a stream of their own, so that they move nothing else
   std::vector<ColdPoint> cold_;
+  std::vector<ColdPoint> cold_native_;
   SchedulerParams sched_;
   Time tick_;
   int64_t slice_ = 0;  ///< EEVDF base slice (ns)

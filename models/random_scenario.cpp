@@ -96,6 +96,9 @@ ordered_json random_scenario(uint64_t seed) {
     if (g.chance(30))
       costs["cold_start"] = ordered_json::array({ordered_json::array({"100us", "0ns"}), ordered_json::array({"1ms", g.pick({"0ns", "500ns", "2us"})}),
                                                  ordered_json::array({"20ms", g.pick({"3us", "30us"})})});
+    if (g.chance(30))
+      costs["cold_native"] = ordered_json::array({ordered_json::array({"1ms", g.pick({"0ns", "1us"})}),
+                                                  ordered_json::array({"10ms", g.pick({"4us", "40us"})})});
     if (g.chance(30)) costs["gil_transfer"] = g.pick({"200ns", "5us"});
     if (g.chance(30))
       costs["deep_idle"] = {{"after", g.pick({"50us", "200us", "2ms"})}, {"wake", g.pick({"0ns", "5us"})},

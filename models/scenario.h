@@ -86,6 +86,12 @@ struct Costs {
   /// how long the core was idle; charged like the context switch, before the burst's work. Points of increasing `idle`, linear in
   /// between, from (0, 0) to the first point and flat after the last. Default: none (no stall).
   std::vector<ColdPoint> cold_start;
+  /// What the same idle adds to the first GIL-releasing C call (a `native` phase: the select(),
+  /// the hash, the system call) the thread makes after being put on that core, on top of
+  /// `cold_start`: the call's own code paths, the kernel's included, are cold too, and they are
+  /// larger than the eval loop's (measured on select.select(); docs/model.md). Same form as
+  /// `cold_start`. Default: none.
+  std::vector<ColdPoint> cold_native;
   /// What a thread pays, GIL in hand, before its first Python work when the GIL was last
   /// released on another core: the interpreter's shared state (the thread-state pointer, the
   /// ticker, the small ints' and shared objects' reference counts, the int free list) moves to

@@ -174,15 +174,15 @@ private:
   const std::string& file_;
 };
 
-/// [[idle, stall], ...]: Costs::cold_start.
-std::vector<ColdPoint> cold_table(const Node& arg) {
-  const char* form = "cold_start takes [[idle, stall], ...] with increasing idle times";
-  if (!arg.value().is_array()) arg.fail(std::string("expected an array: ") + form);
-  if (arg.value().size() > 64) arg.fail("at most 64 cold_start points");
+/// [[idle, stall], ...]: Costs::cold_start and Costs::cold_native.
+std::vector<ColdPoint> cold_table(const Node& arg, const char* name) {
+  const std::string form = std::string(name) + " takes [[idle, stall], ...] with increasing idle times";
+  if (!arg.value().is_array()) arg.fail("expected an array: " + form);
+  if (arg.value().size() > 64) arg.fail(std::string("at most 64 ") + name + " points");
   std::vector<ColdPoint> pts;
   for (size_t i = 0; i < arg.value().size(); ++i) {
     const Node pt = arg.at(i);
-    if (!pt.value().is_array() || pt.value().size() != 2) pt.fail(std::string("expected [idle, stall]: ") + form);
+    if (!pt.value().is_array() || pt.value().size() != 2) pt.fail("expected [idle, stall]: " + form);
     const Time idle = pt.at(size_t{0}).duration();
     const Time stall = pt.at(size_t{1}).duration();
     if (idle <= (pts.empty() ? Time::zero() : pts.back().idle))
@@ -234,7 +234,7 @@ Stalls stalls(const Node& n, Time tick) {
 void load_costs(const Node& n, Costs& c) {
   n.expect_object("machine costs");
   n.only_keys({"tick", "syscall", "wake", "context_switch", "wakeup_latency", "gil_check", "socket_call", "timer_slack",
-               "cold_start", "gil_transfer", "deep_idle", "stall"});
+               "cold_start", "cold_native", "gil_transfer", "deep_idle", "stall"});
   if (n.has("tick")) c.tick = n.at("tick").duration();
   if (n.has("syscall")) c.syscall = n.at("syscall").duration_spec(false);
   if (n.has("wake")) c.wake = n.at("wake").duration_spec(false);
@@ -243,7 +243,8 @@ void load_costs(const Node& n, Costs& c) {
   if (n.has("gil_check")) c.gil_check = n.at("gil_check").duration_spec(false);
   if (n.has("socket_call")) c.socket_call = n.at("socket_call").duration_spec(false);
   if (n.has("timer_slack")) c.timer_slack = n.at("timer_slack").duration_spec(false);
-  if (n.has("cold_start")) c.cold_start = cold_table(n.at("cold_start"));
+  if (n.has("cold_start")) c.cold_start = cold_table(n.at("cold_start"), "cold_start");
+  if (n.has("cold_native")) c.cold_native = cold_table(n.at("cold_native"), "cold_native");
   if (n.has("gil_transfer")) c.gil_transfer = n.at("gil_transfer").duration();
   if (n.has("deep_idle")) c.deep_idle = deep_idle(n.at("deep_idle"));
   if (n.has("stall")) c.stall = stalls(n.at("stall"), c.tick);

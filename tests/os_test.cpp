@@ -162,6 +162,27 @@ TEST_CASE("os: a thread put on a core that has idled starts its work after the c
   CHECK(r.end == Time::ms(20));
 }
 
+TEST_CASE("os: the first native call after a long idle of the core pays costs.cold_native") {
+  // costs.cold_native [[1ms, 2us], [10ms, 10us]], zero costs otherwise. One thread on 2 cores:
+  // native 100us (its core never ran a thread: not cold), io 5ms, native 100us twice, io 500us,
+  // native 100us. Back from each io on its idle core, only the first native call pays:
+  // 2us + 8us x 4/9 = 5.555us (ns, rounded down) after the 5ms idle, 1us after the 500us one.
+  // Expectation: 0.1 + 5 + 0.1 + 0.005555 + 0.1 + 0.5 + 0.1 + 0.001 = 5.906555ms.
+  json doc = {{"machine", {{"cores", 2}, {"costs", test::zero_costs()}}},
+              {"threads", json::array({{{"program", json::array({{{"native", "100us"}}, {{"io", "5ms"}}, {{"native", "100us"}},
+                                                                 {{"native", "100us"}}, {{"io", "500us"}},
+                                                                 {{"native", "100us"}}})}}})}};
+  doc["machine"]["costs"]["cold_native"] = json::array({{"1ms", "2us"}, {"10ms", "10us"}});
+  RunResult r = simulate(load_scenario(doc, "test.json"));
+  REQUIRE(r.complete);
+  CHECK(r.end == Time::ns(5906555));
+  // Without the table: 5.9ms.
+  doc["machine"]["costs"].erase("cold_native");
+  r = simulate(load_scenario(doc, "test.json"));
+  REQUIRE(r.complete);
+  CHECK(r.end == Time::us(5900));
+}
+
 TEST_CASE("os: an idle core pulls a cache-hot queued thread only at the first tick after it goes cold") {
   // System: 2 cores, 3ms slices, zero costs. x (native 3.2ms) and z (native 20ms) share core 0,
   // y (native 3.1ms) has core 1. At 3ms x is sliced out with 0.2ms left, queued on core 0; at

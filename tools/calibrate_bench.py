@@ -43,6 +43,9 @@ tools/calibrate drives this file; every benchmark feeds one gilsim cost:
                thread's core has idled 0.1 to 30 ms in time.sleep, over the same after 20 us,
                while a forked process keeps another core busy (as in a GIL fight): median per
                idle time                                            -> costs.cold_start
+               then, in the same wake-up, an os.write of nothing to a pipe (a GIL-releasing
+               system call of another kind) and one select.select([sock], [], [], 0): the
+               select's extra over the same after 20 us             -> costs.cold_native
   handoff      two threads take turns through a pair of threading.Locks, each timing three
                34-iteration countdowns at the start of its turn; pinned to two cores, then both
                to one: the first countdown's excess over the third, across cores minus on one
@@ -54,6 +57,8 @@ from __future__ import print_function
 
 import json
 import os
+import select
+import socket
 import sys
 import threading
 import time
@@ -515,7 +520,7 @@ def bench_timedwait(size):
     emit({"p50_ns": pct(over, 50) * 1e9, "q": quantile_table(over)})
 
 
-COLD_IDLES_US = (20, 100, 300, 1000, 3000, 10000, 30000)
+COLD_IDLES_US = (20, 100, 300, 1000, 3000, 5000, 10000, 30000)
 
 
 def bench_coldstart(size):
@@ -529,13 +534,21 @@ def bench_coldstart(size):
                 pass
         finally:
             os._exit(0)
+    # The native call after the countdowns: a pipe write of nothing first (its own cold path: the
+    # system call's entry and exit, the GIL's release and re-take), then the timed select(), whose
+    # code in the select module and the kernel is still cold (costs.cold_native).
+    rfd, wfd = os.pipe()
+    sock, peer = socket.socketpair()
+    sock.setblocking(False)
+    rl = [sock]
     try:
-        ts = [0.0, 0.0, 0.0]
+        ts = [0.0, 0.0, 0.0, 0.0, 0.0]
         count(34)
-        extra = {}
+        select.select(rl, [], [], 0)
+        extra, native = {}, {}
         for idle_us in COLD_IDLES_US:
             reps = max(5, int(scale * min(100, 300000 // (idle_us + 3000))))
-            first = []
+            first, sel = [], []
             for _ in range(reps):
                 time.sleep(idle_us * 1e-6)
                 ts[0] = clock()
@@ -543,14 +556,25 @@ def bench_coldstart(size):
                 ts[1] = clock()
                 count(34)
                 ts[2] = clock()
+                os.write(wfd, b"")
+                ts[3] = clock()
+                select.select(rl, [], [], 0)
+                ts[4] = clock()
                 first.append(ts[2] - ts[0])
+                sel.append(ts[4] - ts[3])
             extra[idle_us] = pct(first, 50)
+            native[idle_us] = pct(sel, 50)
     finally:
         os.kill(pid, 9)
         os.waitpid(pid, 0)
-    base = extra[COLD_IDLES_US[0]]
-    emit({"base_ns": base * 1e9,
-          "points": [[u * 1000, max(0.0, (extra[u] - base) * 1e9)] for u in COLD_IDLES_US[1:]]})
+        for f in (rfd, wfd):
+            os.close(f)
+        sock.close()
+        peer.close()
+    base, nbase = extra[COLD_IDLES_US[0]], native[COLD_IDLES_US[0]]
+    emit({"base_ns": base * 1e9, "native_base_ns": nbase * 1e9,
+          "points": [[u * 1000, max(0.0, (extra[u] - base) * 1e9)] for u in COLD_IDLES_US[1:]],
+          "native_points": [[u * 1000, max(0.0, (native[u] - nbase) * 1e9)] for u in COLD_IDLES_US[1:]]})
 
 
 def _pin_thread(cpu):
