@@ -29,8 +29,12 @@ OsScheduler::OsScheduler(Engine& engine, const MachineConfig& machine, uint64_t 
     cores_[c].burst_timer = engine_.make_timer(this, kBurstEnd, static_cast<uint32_t>(c), prio::kBurstEnd);
     cores_[c].slice_timer = engine_.make_timer(this, kSliceEnd, static_cast<uint32_t>(c), prio::kSlice);
     cores_[c].balance_timer = engine_.make_timer(this, kBalance, static_cast<uint32_t>(c), prio::kSlice);
-    if (stall_.enabled) cores_[c].stall_timer = engine_.make_timer(this, kStall, static_cast<uint32_t>(c), prio::kTimer);
+    if (stall_.enabled && !stall_.together)
+      cores_[c].stall_timer = engine_.make_timer(this, kStall, static_cast<uint32_t>(c), prio::kTimer);
   }
+  // costs.stall with cores "together": one series for the machine (arg: the core count)
+  if (stall_.enabled && stall_.together)
+    machine_stall_timer_ = engine_.make_timer(this, kStall, static_cast<uint32_t>(cores_.size()), prio::kTimer);
   // sysctl_sched_base_slice: 0.75ms scaled like every CFS/EEVDF tunable by 1 + ilog2(min(ncpus, 8))
   // (update_sysctl, SCHED_TUNABLESCALING_LOG).
   int scale = 1;
@@ -92,25 +96,44 @@ void OsScheduler::on_event(uint32_t kind, uint32_t arg) {
       dispatch(static_cast<int>(arg));
       break;
     case kStall: {
+      if (arg == cores_.size()) {  // the host pauses the whole machine: every core at once
+        bool busy = false;
+        for (const Core& c : cores_) busy = busy || c.current >= 0;
+        if (!busy) break;  // all idle: the next thread put on a core arms the next one
+        const Time now = engine_.now();
+        const Time d = stall_.length.draw(stall_rng_, tick_);
+        for (size_t c = 0; c < cores_.size(); ++c) stall_core(static_cast<int>(c), now, d);
+        engine_.schedule(machine_stall_timer_, Time::sat_add(Time::sat_add(now, d), stall_.every.draw(stall_rng_, tick_)));
+        break;
+      }
       // The host takes the vCPU away: the thread on it makes no progress for `d`, so what it had
       // left resumes at now + d (its burst, and any switch or cold stall still ahead, move by d).
       Core& core = cores_[arg];
       if (core.current < 0) break;  // idle: the next thread put on the core arms the next one
       const Time now = engine_.now();
       const Time d = stall_.length.draw(stall_rng_, tick_);
-      core.stalled_until = Time::sat_add(now, d);
-      Thread& th = threads_[core.current];
-      if (d > Time::zero()) {
-        th.exec_from = Time::sat_add(th.exec_from, d);
-        engine_.schedule(core.burst_timer, Time::sat_add(th.exec_from, th.left));
-      }
-      engine_.schedule(core.stall_timer, Time::sat_add(core.stalled_until, stall_.every.draw(stall_rng_, tick_)));
+      stall_core(static_cast<int>(arg), now, d);
+      engine_.schedule(core.stall_timer, Time::sat_add(Time::sat_add(now, d), stall_.every.draw(stall_rng_, tick_)));
       break;
     }
   }
 }
 
+void OsScheduler::stall_core(int c, Time now, Time d) {
+  Core& core = cores_[c];
+  core.stalled_until = std::max(core.stalled_until, Time::sat_add(now, d));
+  if (core.current < 0 || d == Time::zero()) return;
+  Thread& th = threads_[core.current];
+  th.exec_from = Time::sat_add(th.exec_from, d);
+  engine_.schedule(core.burst_timer, Time::sat_add(th.exec_from, th.left));
+}
+
 void OsScheduler::arm_stall(int c) {
+  if (stall_.enabled && stall_.together) {
+    if (!engine_.pending(machine_stall_timer_))
+      engine_.schedule(machine_stall_timer_, Time::sat_add(start_after_stall(c, engine_.now()), stall_.every.draw(stall_rng_, tick_)));
+    return;
+  }
   if (stall_.enabled && !engine_.pending(cores_[c].stall_timer))
     engine_.schedule(cores_[c].stall_timer,
                      Time::sat_add(start_after_stall(c, engine_.now()), stall_.every.draw(stall_rng_, tick_)));

@@ -171,6 +171,9 @@ private:
   DurationSpec wakeup_latency_;
   DeepIdle deep_;
   Stalls stall_;
+  TimerId machine_stall_timer_ = 0;  ///< costs.stall with cores "together"
+  /// A host stall of `d` from `now` on core `c`: its thread's burst moves by `d`.
+  void stall_core(int c, Time now, Time d);
   Rng stall_rng_;  ///< costs.stall draws: a stream of their own, so that they move nothing else
   std::vector<ColdPoint> cold_;
   std::vector<ColdPoint> cold_native_;

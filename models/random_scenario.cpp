@@ -105,7 +105,8 @@ ordered_json random_scenario(uint64_t seed) {
                             {"wakeup_latency", g.chance(50) ? g.duration(0, 200000, true) : ordered_json("20us")}};
     if (g.chance(25))
       costs["stall"] = {{"every", g.chance(50) ? ordered_json({{"exp", g.pick({"100us", "1ms"})}}) : ordered_json(g.pick({"50us", "500us"}))},
-                        {"for", g.chance(50) ? g.duration(0, 100000, true) : ordered_json("20us")}};
+                        {"for", g.chance(50) ? g.duration(0, 100000, true) : ordered_json("20us")},
+                        {"cores", g.pick({"each", "together"})}};
     machine["costs"] = costs;
   }
   if (g.chance(40))

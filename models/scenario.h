@@ -44,6 +44,10 @@ struct Stalls {
   bool enabled = false;
   DurationSpec every;   ///< from the end of one stall (or the core's first thread) to the next
   DurationSpec length;  ///< how long a stall lasts (scenario key "for")
+  /// Scenario key "cores": "each" (the default: every core has stalls of its own) or "together"
+  /// (one series for the machine: a stall holds up every core at once, as the host pausing the
+  /// whole virtual machine does; measured by tools/calibrate, stall).
+  bool together = false;
 };
 
 /// Costs of the machine and OS, each with its default. A profile file (tools/calibrate) or the

@@ -193,8 +193,10 @@ std::vector<ColdPoint> cold_table(const Node& arg, const char* name) {
   return pts;
 }
 
-/// A cost that is an object of exactly `keys`, or false for none: returns whether it is set.
-bool optional_object(const Node& n, const char* name, std::initializer_list<const char*> keys) {
+/// A cost that is an object of exactly `keys` (those in `optional` may be left out), or false for
+/// none: returns whether it is set.
+bool optional_object(const Node& n, const char* name, std::initializer_list<const char*> keys,
+                     std::initializer_list<const char*> optional = {}) {
   if (n.value().is_boolean() && !n.value().get<bool>()) return false;
   if (!n.value().is_object()) {
     std::string form;
@@ -202,8 +204,11 @@ bool optional_object(const Node& n, const char* name, std::initializer_list<cons
     n.fail("expected {" + form + "}, or false for none");
   }
   n.only_keys(keys);
-  for (const char* k : keys)
-    if (!n.has(k)) n.fail(std::string(name) + " needs \"" + k + "\"");
+  for (const char* k : keys) {
+    bool opt = false;
+    for (const char* o : optional) opt = opt || std::string(o) == k;
+    if (!opt && !n.has(k)) n.fail(std::string(name) + " needs \"" + k + "\"");
+  }
   return true;
 }
 
@@ -221,11 +226,17 @@ DeepIdle deep_idle(const Node& n) {
 
 /// {"every": ..., "for": ...} or false: Costs::stall.
 Stalls stalls(const Node& n, Time tick) {
-  if (!optional_object(n, "stall", {"every", "for"})) return {};
+  if (n.value().is_object() && n.has("cores")) {  // optional: checked, then the rest as usual
+    const Node c = n.at("cores");
+    if (!c.value().is_string() || (c.value().get<std::string>() != "each" && c.value().get<std::string>() != "together"))
+      c.fail("expected \"each\" or \"together\"");
+  }
+  if (!optional_object(n, "stall", {"every", "for", "cores"}, {"cores"})) return {};
   Stalls s;
   s.enabled = true;
   s.every = n.at("every").duration_spec(false);
   s.length = n.at("for").duration_spec(false);
+  s.together = n.has("cores") && n.at("cores").value().get<std::string>() == "together";
   // stalls come one after another: a typical gap under 1us would drown the run in them
   if (s.every.typical(tick) < Time::us(1)) n.at("every").fail("stalls must come at least 1us apart, typically");
   return s;

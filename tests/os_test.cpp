@@ -123,6 +123,26 @@ TEST_CASE("os: a host stall of the GIL holder holds up the thread waiting for it
   CHECK(r.threads[1].finish.count() == Time::us(1100).count());
 }
 
+TEST_CASE("os: host stalls with cores \"together\" hold up every core at once") {
+  // System: 2 cores, zero costs, stall every 300us for 50us. A (native 1ms) on core 0 from 0; B
+  // (io 400us, then native 280us) on core 1, asleep from 0 to 400us. Together: one series for
+  // the machine, armed when the threads are put on their cores at 0: stalls at 300-350,
+  // 650-700, 1000-1050us on both cores. A ends at 1.150ms; B runs 400-650, stalls, ends at
+  // 730us. Each core on its own ("each", the default): core 1's stall at 300us finds it idle and
+  // is dropped; B, put back on it at 400us, arms the next for 700us, and ends at 680us first.
+  for (const auto& [cores, b_end] : {std::pair{"together", 730}, std::pair{"each", 680}}) {
+    json doc = {{"machine", {{"cores", 2}, {"costs", test::zero_costs()}}},
+                {"threads", json::array({{{"name", "A"}, {"program", json::array({{{"native", "1ms"}}})}},
+                                         {{"name", "B"}, {"program", json::array({{{"io", "400us"}}, {{"native", "280us"}}})}}})}};
+    doc["machine"]["costs"]["stall"] = {{"every", "300us"}, {"for", "50us"}, {"cores", cores}};
+    INFO("cores " << cores);
+    const RunResult r = simulate(load_scenario(doc, "test.json"));
+    REQUIRE(r.complete);
+    CHECK(r.threads[0].finish.count() == Time::us(1150).count());
+    CHECK(r.threads[1].finish.count() == Time::us(b_end).count());
+  }
+}
+
 TEST_CASE("os: a context switch costs core time when a core changes threads") {
   // System: 2 native threads of 10ms on 1 core, 3ms slices, context switch 10us, no other cost.
   // Expectation: every dispatch of a different thread adds 10us: 20ms + switches x 10us.

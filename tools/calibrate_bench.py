@@ -376,10 +376,14 @@ def _clock_loop(seconds):
 
 
 def bench_spin(size):
-    """The partner of bench_stall: CPU 1 busy in the same loop for SIZE ms."""
-    if _two_cpus():
+    """The partner of bench_stall: CPU 1 busy in the same loop for SIZE ms. Prints its own pauses
+    (start, length; the same monotonic clock as bench_stall's), so that the caller can tell
+    whether the host pauses one vCPU at a time or the whole machine."""
+    pinned = _two_cpus()
+    if pinned:
         _pin_thread(1)
-    _clock_loop(size / 1000.0)
+    _, gaps = _clock_loop(size / 1000.0)
+    emit({"pinned": pinned, "gaps": [[s, g] for s, g in gaps]})
 
 
 def bench_stall(size):
@@ -398,7 +402,8 @@ def bench_stall(size):
     emit({"seconds": seconds, "stalls": len(gaps), "lost_fraction": lost / seconds, "pinned": pinned,
           "iteration_ns": step * 1e9,
           "q_length": quantile_table(lengths) if lengths else None,
-          "q_interval": quantile_table(intervals) if len(intervals) >= 2 else None})
+          "q_interval": quantile_table(intervals) if len(intervals) >= 2 else None,
+          "gap_list": [[s, g] for s, g in gaps]})
 
 
 def bench_pingpong(size):
