@@ -231,12 +231,14 @@ void Interpreter::proceed(int t) {
           th.pc = op.jump;
           next_op(th);
         } else {
+          if (th.depth == 0) obs_.on_iteration(engine_.now(), t, true);
           th.loops[th.depth++] = op.count;
           next_op(th);
         }
         continue;
       case Op::Kind::kLoopEnd: {
         int64_t& left = th.loops[th.depth - 1];
+        if (th.depth == 1) obs_.on_iteration(engine_.now(), t, false);
         if (left < 0 || --left > 0) {
           th.pc = op.jump;
         } else {

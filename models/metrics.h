@@ -37,6 +37,8 @@ struct ThreadMetrics {
   int blocker = -1;                        ///< the holder when the wait under way began
   LatencyHistogram latency;                ///< from wanting the GIL to holding it
   LatencyHistogram return_latency;         ///< the same, for waits after I/O or C code only
+  LatencyHistogram iteration;              ///< each iteration of the outermost loop, end to end
+  Time iteration_since;                    ///< when the iteration under way began
   Blocker blockers[kBlockers];
 };
 
@@ -57,6 +59,11 @@ public:
   void on_gil(Time now, int interp, int holder) override;
   void on_gil_event(Time now, GilEvent e, int t) override;
   void on_io(Time, int t) override { ++th_[t].io_ops; }
+  void on_iteration(Time now, int t, bool first) override {
+    ThreadMetrics& m = th_[t];
+    if (!first) m.iteration.record((now - m.iteration_since).count());
+    m.iteration_since = now;
+  }
   void on_gil_want(Time, int t, WantReason r) override;
   /// Tells which interpreter each thread runs in (all 0 unless set).
   void set_interpreters(std::vector<int> interp_of) { interp_of_ = std::move(interp_of); }

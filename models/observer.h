@@ -50,6 +50,8 @@ public:
   virtual void on_io(Time, int /*thread*/) {}
   /// A thread starts waiting for the GIL (reported just before its state becomes kWaitingGil).
   virtual void on_gil_want(Time, int /*thread*/, WantReason) {}
+  /// A thread's outermost loop begins (`first`) or ends an iteration and goes on to the next.
+  virtual void on_iteration(Time, int /*thread*/, bool /*first*/) {}
 };
 
 /// Forwards to every subscriber, in subscription order.
@@ -62,6 +64,7 @@ public:
   void on_core(Time t, int c, int th) override { for (auto* o : list_) o->on_core(t, c, th); }
   void on_io(Time t, int th) override { for (auto* o : list_) o->on_io(t, th); }
   void on_gil_want(Time t, int th, WantReason r) override { for (auto* o : list_) o->on_gil_want(t, th, r); }
+  void on_iteration(Time t, int th, bool first) override { for (auto* o : list_) o->on_iteration(t, th, first); }
 
 private:
   std::vector<Observer*> list_;

@@ -108,6 +108,7 @@ ordered_json report_json(const Outcome& o, const Analysis& a) {
     tj["failed_acquires"] = t.m.failed_acquires;
     tj["gil_latency_ns"] = latency_json(t.m.latency);
     tj["return_latency_ns"] = latency_json(t.m.return_latency);
+    tj["iteration_ns"] = latency_json(t.m.iteration);
     tj["wait_share"] = round6(ta.wait_share);
     tj["longest_wait_ns"] = t.m.longest_wait.count();
     tj["starved"] = ta.starved;

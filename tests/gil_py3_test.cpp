@@ -59,7 +59,8 @@ TEST_CASE("py3: the waiter that asks takes the GIL; a waiter whose interval each
 TEST_CASE("py3: an I/O thread next to a CPU-bound thread waits one whole interval per operation") {
   // System: the convoy with zero costs: cpu (daemon) forever; io does 10 x (io 1ms, cpu 0) .
   // Expectation: every reacquisition after I/O waits exactly 5ms: mean = p50 = max = 5ms, and the
-  // I/O thread ends at 10 x (1ms + 5ms) = 60ms.
+  // I/O thread ends at 10 x (1ms + 5ms) = 60ms; each of its loop's 10 iterations (an operation,
+  // as tools/validate times one) takes exactly 6ms.
   json doc = base(2);
   doc["threads"] = {{{"name", "cpu"}, {"daemon", true}, {"program", {{{"loop", "forever"}, {"do", {{{"cpu", "1ms"}}}}}}}},
                     {{"name", "io"}, {"start", "1us"}, {"program", {{{"loop", 10}, {"do", {{{"io", "1ms"}}}}}}}}};
@@ -72,6 +73,10 @@ TEST_CASE("py3: an I/O thread next to a CPU-bound thread waits one whole interva
   CHECK(io.m.latency.min() == 5000000);
   CHECK(io.m.latency.max() == 5000000);
   CHECK(io.m.latency.percentile(50) == 5000000);
+  CHECK(io.m.iteration.count() == 10);
+  CHECK(io.m.iteration.min() == 6000000);
+  CHECK(io.m.iteration.max() == 6000000);
+  CHECK(io.m.iteration.percentile(50) == 6000000);
 }
 
 TEST_CASE("py3: FORCE_SWITCHING: a forced dropper cannot win the GIL straight back") {
@@ -282,4 +287,20 @@ TEST_CASE("py3: the dropper's signal to a waiter whose core idled deep_idle.afte
     CHECK(r.threads[1].finish.count() == Time::us(deep ? 2040 : 2020).count());
     CHECK(r.threads[0].finish.count() == Time::us(deep ? 2047 : 2022).count());
   }
+}
+
+TEST_CASE("iteration_ns times the outermost loop's iterations only") {
+  // System: one thread alone, zero costs: 2 x (3 x cpu 1ms, then io 1ms), then cpu 5ms outside
+  // any loop. Expectation: two iterations of exactly 4ms each (the inner loop's are not counted,
+  // nor the work after the loop); the thread ends at 13ms.
+  json doc = base(1);
+  doc["threads"] = {{{"name", "t"},
+                     {"program", {{{"loop", 2}, {"do", {{{"loop", 3}, {"do", {{{"cpu", "1ms"}}}}}, {{"io", "1ms"}}}}},
+                                  {{"cpu", "5ms"}}}}}};
+  const RunResult r = simulate(load_scenario(doc, "test.json"));
+  REQUIRE(r.complete);
+  CHECK(r.threads[0].finish == Time::ms(13));
+  CHECK(r.threads[0].m.iteration.count() == 2);
+  CHECK(r.threads[0].m.iteration.min() == 4000000);
+  CHECK(r.threads[0].m.iteration.max() == 4000000);
 }
