@@ -402,6 +402,23 @@ def futex_trace_summary():
                p.stderr + p.stdout)
 
 
+def validate_from_refuses():
+    """tools/validate/run --from a file that is not a recording (a table, a missing file): one line
+    on stderr naming the file, a non-zero exit, nothing on stdout."""
+    tool = os.path.join(ROOT, "tools", "validate", "run")
+    with tempfile.TemporaryDirectory() as d:
+        table = os.path.join(d, "table.txt")
+        with open(table, "w") as f:
+            f.write("python 3.11.7 on x86_64, 2 cores; repeats 7\ncase quantity\n")
+        for bad in (table, os.path.join(d, "missing.json"), os.path.join(ROOT, "scenarios", "convoy.json")):
+            p = subprocess.run([sys.executable, tool, "--from", bad, "--gilsim", "x", "--profile", "x"],
+                               capture_output=True, text=True)
+            lines = p.stderr.strip().splitlines()
+            record("validate/run: --from %s is refused in one line" % os.path.basename(bad),
+                   p.returncode != 0 and len(lines) == 1 and not p.stdout and os.path.basename(bad) in lines[0],
+                   p.stderr + p.stdout)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--gilsim", required=True)
@@ -420,6 +437,7 @@ def main():
     poll_op_split(gilsim)
     median_intervals()
     futex_trace_summary()
+    validate_from_refuses()
     passed = sum(1 for _, ok in results if ok)
     print("cli: %d passed, %d failed" % (passed, len(results) - passed))
     return 0 if passed == len(results) else 1
