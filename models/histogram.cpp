@@ -1,5 +1,6 @@
 #include "models/histogram.h"
 
+#include <algorithm>
 #include <bit>
 
 namespace gilsim {
@@ -26,20 +27,28 @@ void LatencyHistogram::record(int64_t v) {
   const int b = bucket_of(v);
   if (b < kSub) {
     ++small_[b];
-  } else if (counts_.empty()) {
-    first_ = b;
-    counts_.assign(1, 0);
-  } else if (b < first_) {
-    counts_.insert(counts_.begin(), static_cast<size_t>(first_ - b), 0);
-    first_ = b;
-  } else if (b >= first_ + static_cast<int>(counts_.size())) {
-    counts_.resize(static_cast<size_t>(b - first_ + 1), 0);
+  } else if (counts_.empty() || b < first_ || b >= first_ + static_cast<int>(counts_.size())) {
+    grow(b);
   }
   if (b >= kSub) ++counts_[static_cast<size_t>(b - first_)];
   if (count_ == 0 || v < min_) min_ = v;
   if (count_ == 0 || v > max_) max_ = v;
   ++count_;
   sum_ += v;
+}
+
+// Widens the buckets to cover `b`, into storage of exactly that size: a histogram lives as long as
+// its thread, and a vector's doubling would leave up to half of it unused (docs/performance.md,
+// memory per thread). A histogram grows at most once per bucket of its span, mostly early.
+void LatencyHistogram::grow(int b) {
+  const int lo = counts_.empty() ? b : std::min(first_, b);
+  const int hi = counts_.empty() ? b + 1 : std::max(first_ + static_cast<int>(counts_.size()), b + 1);
+  std::vector<uint32_t> wider;
+  wider.reserve(static_cast<size_t>(hi - lo));
+  wider.assign(static_cast<size_t>(hi - lo), 0);
+  for (size_t i = 0; i < counts_.size(); ++i) wider[static_cast<size_t>(first_ - lo) + i] = counts_[i];
+  counts_.swap(wider);
+  first_ = lo;
 }
 
 int64_t LatencyHistogram::percentile(int pct) const {

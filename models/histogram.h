@@ -27,6 +27,7 @@ private:
   static int bucket_of(int64_t v);
   static int64_t bucket_low(int b);
   static int64_t bucket_high(int b);  ///< exclusive
+  void grow(int b);
   uint32_t small_[kSub] = {};         ///< values 0..7, one bucket each (uncontended takes are 0)
   std::vector<uint32_t> counts_;      ///< buckets [first_, first_ + counts_.size()), all >= kSub
   int first_ = 0;
