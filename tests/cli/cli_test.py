@@ -402,6 +402,52 @@ def futex_trace_summary():
                p.stderr + p.stdout)
 
 
+def futex_trace_poll_turns():
+    """tools/validate/futex_trace on a small poll-mode perf script: the I/O thread's selects less
+    than 200 us apart make a turn (first and last turn left out); the other threads' wake-ups
+    from 100 us before a turn to its last select are counted by vCPU, with the time from
+    sched_waking to the thread's switch-in for those woken onto another vCPU."""
+    def at(us):
+        return "%.6f" % (1000.0 + us / 1e6)
+
+    def sel(when):
+        return "python 100/103 [000] %s: syscalls:sys_enter_pselect6: n: 0x00000004, inp: 0x7f00, outp: 0x0" % at(when)
+
+    def waking(when, tid, cpu):
+        return "python 100/103 [000] %s: sched:sched_waking: comm=python pid=%d prio=120 target_cpu=%03d" % (at(when), tid, cpu)
+
+    def switch_in(when, tid, cpu):
+        return ("swapper 0/0 [%03d] %s: sched:sched_switch: prev_comm=swapper/%d prev_pid=0 prev_prio=120 "
+                "prev_state=R ==> next_comm=python next_pid=%d next_prio=120" % (cpu, at(when), cpu, tid))
+
+    def wake_call(tid, when):
+        return ["python 100/%d [001] %s: syscalls:sys_enter_futex: uaddr: 0x7f00000006f8, op: 0x00000081, val: 0x00000001, "
+                "utime: 0x00000000, uaddr2: 0x00000000, val3: 0x00000000" % (tid, at(when)),
+                "python 100/%d [001] %s: syscalls:sys_exit_futex: 0x0" % (tid, at(when + 0.5))]
+
+    lines = wake_call(101, -50) + wake_call(102, -40) + [sel(0)]
+    lines += [sel(1000), sel(1005), sel(1010), waking(950, 102, 0), waking(1002, 101, 1), switch_in(1042, 101, 1)]
+    lines += [sel(2000), waking(1800, 101, 1)]  # 200 us before the turn: not counted
+    lines += [sel(3000)]
+    lines.sort(key=lambda l: float(l.split()[3].rstrip(":")))
+    tool = os.path.join(ROOT, "tools", "validate", "futex_trace")
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "poll.txt")
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        p = subprocess.run([sys.executable, tool, path, "--format", "json"], capture_output=True, text=True)
+    try:
+        got = json.loads(p.stdout)[0]["poll_turns"]
+    except (ValueError, KeyError, IndexError):
+        record("validate/futex_trace: poll turns", False, p.stdout + p.stderr)
+        return
+    want = {"turns": 2, "sizes": {"1": 1, "2": 0, "3": 1, "4": 0, "5-9": 0, "10+": 0},
+            "ops_in_turns_of_two_or_more": 0.75,
+            "wakeups_of_other_threads": {"onto_the_io_threads_vcpu": 1, "onto_another": 1},
+            "another_vcpu_wakeup_to_run_us_quartiles": [40.0] * 5}
+    record("validate/futex_trace: poll turns", got == want, "%r" % (got,))
+
+
 def validate_from_refuses():
     """tools/validate/run --from a file that is not a recording (a table, a missing file): one line
     on stderr naming the file, a non-zero exit, nothing on stdout."""
@@ -437,6 +483,7 @@ def main():
     poll_op_split(gilsim)
     median_intervals()
     futex_trace_summary()
+    futex_trace_poll_turns()
     validate_from_refuses()
     passed = sum(1 for _, ok in results if ok)
     print("cli: %d passed, %d failed" % (passed, len(results) - passed))
