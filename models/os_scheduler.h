@@ -119,6 +119,7 @@ private:
     Time stalled_until;         ///< the end of its current or last host stall
     Time busy;
     Time vacant_since;  ///< when its last thread left it (idle since, when it has none)
+    Time poll_window;   ///< costs.deep_idle.adaptive: the host's halt-poll window for this vCPU
     uint64_t switches = 0;
     bool preempt_due = false;  ///< a wake-up preemption waits for the current callback to end
     int32_t sync_wakee = -1;   ///< runs when the current thread's burst ends (a sync wake-up)
@@ -159,6 +160,7 @@ private:
   Time start_after_stall(int c, Time at) const { return stall_.enabled && cores_[c].stalled_until > at ? cores_[c].stalled_until : at; }
   Time next_tick(Time at) const;  ///< the first scheduler tick at or after `at`
   int pick_wake_core(int t) const;
+  bool halt_ends_deep(Core& core, Time halted) const;
   /// Idle balance: moves a cache-cold queued thread from another core to `core`'s queue and
   /// returns it; -1 when there is none (then, if cache-hot ones wait, arms the balance timer).
   int steal_for(int core);

@@ -27,8 +27,14 @@ struct ColdPoint {
 /// runs much later (the host must schedule the vCPU back in).
 struct DeepIdle {
   bool enabled = false;
-  /// How long a core must have been idle (no thread since) for a wake-up to find it deep.
+  /// How long a core must have been idle (no thread since) for a wake-up to find it deep; with
+  /// `adaptive`, the longest the host polls (max_halt_poll_ns).
   Time after;
+  /// The host's poll window adapts per vCPU (virt/kvm/kvm_main.c, kvm_vcpu_halt): a halt longer
+  /// than `after` resets it to zero (shrink_halt_poll_ns, halt_poll_ns_shrink 0), a shorter halt
+  /// that outlasted it doubles it, from 10us (grow_halt_poll_ns), up to `after`; a wake-up
+  /// within the window is not deep. Each core starts with the whole window.
+  bool adaptive = false;
   /// What the waker pays on top of `syscall` to wake a thread onto such a core (replaces `wake`).
   DurationSpec wake;
   /// From the wake-up until the woken thread runs on such a core (replaces `wakeup_latency`).

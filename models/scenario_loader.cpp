@@ -214,13 +214,18 @@ bool optional_object(const Node& n, const char* name, std::initializer_list<cons
 
 /// {"after": ..., "wake": ..., "wakeup_latency": ...} or false: Costs::deep_idle.
 DeepIdle deep_idle(const Node& n) {
-  if (!optional_object(n, "deep_idle", {"after", "wake", "wakeup_latency"})) return {};
+  if (!optional_object(n, "deep_idle", {"after", "wake", "wakeup_latency", "adaptive"}, {"adaptive"})) return {};
   DeepIdle d;
   d.enabled = true;
   d.after = n.at("after").duration();
   if (d.after <= Time::zero()) n.at("after").fail("a core is deep-idle after a positive time");
   d.wake = n.at("wake").duration_spec(false);
   d.wakeup_latency = n.at("wakeup_latency").duration_spec(false);
+  if (n.has("adaptive")) {
+    const Node a = n.at("adaptive");
+    if (!a.value().is_boolean()) a.fail("expected true or false");
+    d.adaptive = a.value().get<bool>();
+  }
   return d;
 }
 

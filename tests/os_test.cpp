@@ -88,6 +88,26 @@ TEST_CASE("os: a wake-up onto a core idle for deep_idle.after or more takes the 
   }
 }
 
+TEST_CASE("os: deep_idle.adaptive: a long halt empties the host's poll window, short ones double it from 10us") {
+  // System: as above (1 core, wake-up latency 10us, deep_idle after 200us with latency 30us),
+  // adaptive; the thread does io 1ms, then 4 x io 30us, then cpu 1ms. Expectation: the 1ms halt
+  // is deep (run at 1.040ms) and empties the window; the next three 30us halts outlast windows of
+  // 0, 10 and 20us: deep, each 30us + 30us (runs at 1.100, 1.160, 1.220ms), the window growing
+  // to 10, 20, 40us; the fourth fits in 40us: 10us (run at 1.260ms); the thread ends at 2.260ms.
+  // Not adaptive, only the 1ms halt is deep: 1.040, 1.080, 1.120, 1.160, 1.200, end 2.200ms.
+  json doc = {{"machine", {{"cores", 1}, {"costs", test::zero_costs()}}},
+              {"threads", json::array({{{"program", json::array({{{"io", "1ms"}},
+                                                                 {{"loop", 4}, {"do", json::array({{{"io", "30us"}}})}},
+                                                                 {{"cpu", "1ms"}}})}}})}};
+  doc["machine"]["costs"]["wakeup_latency"] = "10us";
+  doc["machine"]["costs"]["deep_idle"] = {{"after", "200us"}, {"wake", "7us"}, {"wakeup_latency", "30us"}, {"adaptive", true}};
+  const RunResult r = simulate(load_scenario(doc, "test.json"));
+  REQUIRE(r.complete);
+  CHECK(r.end.count() == Time::us(2260).count());
+  doc["machine"]["costs"]["deep_idle"]["adaptive"] = false;
+  CHECK(simulate(load_scenario(doc, "test.json")).end.count() == Time::us(2200).count());
+}
+
 TEST_CASE("os: a host stall holds up the thread on the core for its length") {
   // System: 1 core, zero costs, costs.stall every 300us for 50us (fixed); one thread of cpu 1ms
   // put on the core at 0. Expectation: stalls at 300-350, 650-700 and 1000-1050us (each 300us

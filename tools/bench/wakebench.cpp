@@ -1,7 +1,7 @@
 // gilsim-wakebench: what a futex wake-up costs on this machine, as a function of how long the
 // woken thread's core has been idle. Linux only.
 //
-//   gilsim-wakebench [--quick] [--gaps US,US,...]
+//   gilsim-wakebench [--quick] [--gaps US,US,...] [--after-long K,W]
 //
 // A waiter thread pinned to CPU 1 blocks in FUTEX_WAIT; the waker, pinned to CPU 0, spins for a
 // gap, then times FUTEX_WAKE with nobody waiting (a bare system call), FUTEX_WAKE of the waiter
@@ -12,6 +12,12 @@
 // Why the gap matters: on a virtual machine an idle vCPU halts, and after a few hundred
 // microseconds the host stops polling for it and deschedules it; waking it then costs both sides
 // more. The printed table is in docs/validation-measurements.md.
+//
+// --after-long K,W: before each timed wake-up, K idles of 5 ms (each ended by a wake-up) and then
+// W untimed idles of the gap: the host's poll window follows a vCPU's recent halts (KVM empties it
+// after a long one and doubles it from 10us after each shorter one that outlasted it), so a short
+// idle right after long ones wakes slowly (docs/validation-measurements.md, "The host's poll
+// window adapts").
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
@@ -62,6 +68,27 @@ void waiter() {
   }
 }
 
+// One wake-up of the waiter after `gap` of idle; returns {bare call, waker's call, latency}.
+struct Wake {
+  int64_t bare, cost, latency;
+  bool woke;
+};
+Wake wake_after(int64_t gap) {
+  const int64_t t = now_ns();
+  while (now_ns() - t < gap) {
+  }
+  const int64_t a = now_ns();
+  futex(&nobody, FUTEX_WAKE_PRIVATE, 1);
+  const int64_t b = now_ns();
+  word.store(1);
+  const int64_t c = now_ns();
+  const long woke = futex(&word, FUTEX_WAKE_PRIVATE, 1);
+  const int64_t d = now_ns();
+  while (word.load() != 0) {
+  }
+  return {b - a, d - c, back_at.load() - c, woke == 1};
+}
+
 int64_t pct(std::vector<int64_t> v, int p) {
   std::sort(v.begin(), v.end());
   return v.empty() ? 0 : v[(v.size() - 1) * static_cast<size_t>(p) / 100];
@@ -71,6 +98,7 @@ int64_t pct(std::vector<int64_t> v, int p) {
 
 int main(int argc, char** argv) {
   bool quick = false;
+  long before_long = 0, before_short = 0;
   std::vector<int64_t> gaps = {3000, 30000, 100000, 300000, 2000000};
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--quick") == 0) {
@@ -87,8 +115,16 @@ int main(int argc, char** argv) {
         gaps.push_back(static_cast<int64_t>(us) * 1000);
         s = *end == ',' ? end + 1 : end;
       }
+    } else if (std::strcmp(argv[i], "--after-long") == 0 && i + 1 < argc) {
+      char* end = nullptr;
+      before_long = std::strtol(argv[++i], &end, 10);
+      if (*end == ',') before_short = std::strtol(end + 1, &end, 10);
+      if (*end != 0 || before_long < 0 || before_long > 100 || before_short < 0 || before_short > 100) {
+        std::fprintf(stderr, "wakebench: --after-long takes K,W: 5 ms idles, then idles of the gap (0 to 100 each)\n");
+        return 2;
+      }
     } else {
-      std::fprintf(stderr, "usage: gilsim-wakebench [--quick] [--gaps US,US,...]\n");
+      std::fprintf(stderr, "usage: gilsim-wakebench [--quick] [--gaps US,US,...] [--after-long K,W]\n");
       return 2;
     }
   }
@@ -101,25 +137,16 @@ int main(int argc, char** argv) {
   std::printf("%10s %8s %26s %26s %34s\n", "idle gap", "wakes", "futex_wake nobody p50 (ns)",
               "futex_wake waiter p10/50/90", "wake -> running p10/50/90/99 (ns)");
   for (const int64_t gap : gaps) {
-    const int n = quick ? 20 : gap >= 1000000 ? 1000 : 3000;
+    const int n = before_long > 0 ? (quick ? 5 : 200) : quick ? 20 : gap >= 1000000 ? 1000 : 3000;
     std::vector<int64_t> bare, cost, lat;
     for (int i = 0; i < n; ++i) {
-      const int64_t t = now_ns();
-      while (now_ns() - t < gap) {
-      }
-      const int64_t a = now_ns();
-      futex(&nobody, FUTEX_WAKE_PRIVATE, 1);
-      const int64_t b = now_ns();
-      word.store(1);
-      const int64_t c = now_ns();
-      const long woke = futex(&word, FUTEX_WAKE_PRIVATE, 1);
-      const int64_t d = now_ns();
-      while (word.load() != 0) {
-      }
-      if (woke == 1) {
-        bare.push_back(b - a);
-        cost.push_back(d - c);
-        lat.push_back(back_at.load() - c);
+      for (long k = 0; k < before_long; ++k) (void)wake_after(5000000);
+      for (long k = 0; k < before_short; ++k) (void)wake_after(gap);
+      const Wake w = wake_after(gap);
+      if (w.woke) {
+        bare.push_back(w.bare);
+        cost.push_back(w.cost);
+        lat.push_back(w.latency);
       }
     }
     std::printf("%8ldus %8zu %26ld %10ld/%ld/%ld %14ld/%ld/%ld/%ld\n", static_cast<long>(gap / 1000), cost.size(),
