@@ -334,6 +334,17 @@ def poll_op_split(gilsim):
     record("io_poll_cpu0 at check interval 7: one 50 ns check per op (999 in 1000 ops)", ok, "makespans %r" % span)
 
 
+def run_futex_trace(lines):
+    """tools/validate/futex_trace --format json on these perf script lines, put in time order."""
+    lines = sorted(lines, key=lambda l: float(l.split()[3].rstrip(":")))
+    tool = os.path.join(ROOT, "tools", "validate", "futex_trace")
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "trace.txt")
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        return subprocess.run([sys.executable, tool, path, "--format", "json"], capture_output=True, text=True)
+
+
 def futex_trace_summary():
     """tools/validate/futex_trace on a small perf script: the I/O thread is the process's last
     caller of sendto; a woken wait followed on the same word by a timeout 5.1 ms after the woken
@@ -369,12 +380,7 @@ def futex_trace_summary():
     # the race: 101 unlocks gil->mutex (word f8) at 11391, 104's mutex wait (11392) returns EAGAIN,
     # 101's futex_wait (11393) comes before 104's signal (11395): slept through
     lines += futex(101, 11391, "f8", 0x81, "0x0") + futex(104, 11392, "f8", 0x80, "0xfffffffffffffff5")
-    lines.sort(key=lambda l: float(l.split()[3].rstrip(":")))
-    with tempfile.TemporaryDirectory() as d:
-        path = os.path.join(d, "trace.txt")
-        with open(path, "w") as f:
-            f.write("\n".join(lines) + "\n")
-        p = subprocess.run([sys.executable, tool, path, "--format", "json"], capture_output=True, text=True)
+    p = run_futex_trace(lines)
     try:
         s = json.loads(p.stdout)[0]
     except ValueError:
@@ -429,13 +435,7 @@ def futex_trace_poll_turns():
     lines += [sel(1000), sel(1005), sel(1010), waking(950, 102, 0), waking(1002, 101, 1), switch_in(1042, 101, 1)]
     lines += [sel(2000), waking(1800, 101, 1)]  # 200 us before the turn: not counted
     lines += [sel(3000)]
-    lines.sort(key=lambda l: float(l.split()[3].rstrip(":")))
-    tool = os.path.join(ROOT, "tools", "validate", "futex_trace")
-    with tempfile.TemporaryDirectory() as d:
-        path = os.path.join(d, "poll.txt")
-        with open(path, "w") as f:
-            f.write("\n".join(lines) + "\n")
-        p = subprocess.run([sys.executable, tool, path, "--format", "json"], capture_output=True, text=True)
+    p = run_futex_trace(lines)
     try:
         got = json.loads(p.stdout)[0]["poll_turns"]
     except (ValueError, KeyError, IndexError):
