@@ -43,9 +43,7 @@ void LatencyHistogram::record(int64_t v) {
 void LatencyHistogram::grow(int b) {
   const int lo = counts_.empty() ? b : std::min(first_, b);
   const int hi = counts_.empty() ? b + 1 : std::max(first_ + static_cast<int>(counts_.size()), b + 1);
-  std::vector<uint32_t> wider;
-  wider.reserve(static_cast<size_t>(hi - lo));
-  wider.assign(static_cast<size_t>(hi - lo), 0);
+  std::vector<uint32_t> wider(static_cast<size_t>(hi - lo), 0);
   for (size_t i = 0; i < counts_.size(); ++i) wider[static_cast<size_t>(first_ - lo) + i] = counts_[i];
   counts_.swap(wider);
   first_ = lo;

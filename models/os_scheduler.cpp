@@ -501,7 +501,7 @@ bool OsScheduler::eevdf_preempts(Core& c, int woken) { return renew_deadline(c) 
 // halt-poll probe, docs/validation-measurements.md "The host's poll window adapts"): a wake-up
 // after 30us of idle takes 9.6us after short idles and 36-49us after one or more 5ms idles, and
 // is fast again from the fourth 30us idle on (window 0, 10, 20, 40us).
-bool OsScheduler::halt_ends_deep(Core& core, Time halted) const {
+bool OsScheduler::halt_ends_deep(Core& core, Time halted) {
   if (!deep_.adaptive) return halted >= deep_.after;
   Time& w = core.poll_window;
   if (halted < w) return false;

@@ -160,7 +160,8 @@ private:
   Time start_after_stall(int c, Time at) const { return stall_.enabled && cores_[c].stalled_until > at ? cores_[c].stalled_until : at; }
   Time next_tick(Time at) const;  ///< the first scheduler tick at or after `at`
   int pick_wake_core(int t) const;
-  bool halt_ends_deep(Core& core, Time halted) const;
+  /// Whether a wake-up ending a halt of `halted` finds the core deep-idle; updates its poll window.
+  bool halt_ends_deep(Core& core, Time halted);
   /// Idle balance: moves a cache-cold queued thread from another core to `core`'s queue and
   /// returns it; -1 when there is none (then, if cache-hot ones wait, arms the balance timer).
   int steal_for(int core);

@@ -212,7 +212,8 @@ bool optional_object(const Node& n, const char* name, std::initializer_list<cons
   return true;
 }
 
-/// {"after": ..., "wake": ..., "wakeup_latency": ...} or false: Costs::deep_idle.
+/// {"after": ..., "wake": ..., "wakeup_latency": ..., "adaptive": bool (optional)} or false:
+/// Costs::deep_idle.
 DeepIdle deep_idle(const Node& n) {
   if (!optional_object(n, "deep_idle", {"after", "wake", "wakeup_latency", "adaptive"}, {"adaptive"})) return {};
   DeepIdle d;
