@@ -4,7 +4,8 @@
 //   gilsim-wakebench [--quick] [--gaps US,US,...] [--after-long K,W]
 //
 // A waiter thread pinned to CPU 1 blocks in FUTEX_WAIT; the waker, pinned to CPU 0, spins for a
-// gap, then times FUTEX_WAKE with nobody waiting (a bare system call), FUTEX_WAKE of the waiter
+// gap, then times FUTEX_WAKE with nobody waiting (a bare system call: its spread per call is
+// the variation gilsim's `costs.syscall` would draw), FUTEX_WAKE of the waiter
 // (the waker's side of a wake-up: the inter-processor interrupt included), and the time from
 // the start of that call until the waiter runs again (the wake-up latency). In C++, without the
 // 1-2 us jitter of a ctypes call that limits tools/calibrate's Python benchmarks.
@@ -134,7 +135,7 @@ int main(int argc, char** argv) {
   }
   std::thread w(waiter);
   usleep(10000);
-  std::printf("%10s %8s %26s %26s %34s\n", "idle gap", "wakes", "futex_wake nobody p50 (ns)",
+  std::printf("%10s %8s %30s %26s %34s\n", "idle gap", "wakes", "futex_wake nobody p10/50/90/99",
               "futex_wake waiter p10/50/90", "wake -> running p10/50/90/99 (ns)");
   for (const int64_t gap : gaps) {
     const int n = before_long > 0 ? (quick ? 5 : 200) : quick ? 20 : gap >= 1000000 ? 1000 : 3000;
@@ -149,8 +150,9 @@ int main(int argc, char** argv) {
         lat.push_back(w.latency);
       }
     }
-    std::printf("%8ldus %8zu %26ld %10ld/%ld/%ld %14ld/%ld/%ld/%ld\n", static_cast<long>(gap / 1000), cost.size(),
-                static_cast<long>(pct(bare, 50)), static_cast<long>(pct(cost, 10)), static_cast<long>(pct(cost, 50)),
+    std::printf("%8ldus %8zu %12ld/%ld/%ld/%ld %10ld/%ld/%ld %14ld/%ld/%ld/%ld\n", static_cast<long>(gap / 1000), cost.size(),
+                static_cast<long>(pct(bare, 10)), static_cast<long>(pct(bare, 50)), static_cast<long>(pct(bare, 90)),
+                static_cast<long>(pct(bare, 99)), static_cast<long>(pct(cost, 10)), static_cast<long>(pct(cost, 50)),
                 static_cast<long>(pct(cost, 90)), static_cast<long>(pct(lat, 10)), static_cast<long>(pct(lat, 50)),
                 static_cast<long>(pct(lat, 90)), static_cast<long>(pct(lat, 99)));
   }
