@@ -7,15 +7,15 @@
  * pthread_cond_timedwait on gil->cond (take_gil's COND_TIMED_WAIT, one switch interval) and with
  * pthread_cond_wait on gil->switch_cond only (drop_gil's COND_WAIT under FORCE_SWITCHING: the
  * forced dropper waits until another thread has taken the GIL); the interpreter's own locks are
- * semaphores. This library wraps both calls (glibc's own, found with dlvsym) with a clock read
- * on each side and, at exit, appends one JSON line per thread that waited to $CONDSHIM_OUT: the
+ * semaphores. This library wraps both calls (glibc's own, found with dlvsym) with a read of
+ * the time stamp counter on each side and, at exit, appends one JSON line per thread that waited to $CONDSHIM_OUT: the
  * timed waits and how many timed out, the switch_cond waits, and the quantiles of their
  * durations. A switch_cond wait that returns within a few microseconds did not sleep (its
  * futex_wait returned EAGAIN, the new holder's signal having come first, or it never blocked);
  * one that slept lasts a wake-up at least. A forced drop that finds the GIL already taken makes
  * no switch_cond wait at all: the asker's timeouts less the switch_cond waits estimate those.
- * Cost: two reads of the time stamp counter and a few stores per wait (x86_64 only). docs/validation-measurements.md, "The forced
- * dropper's wait, untraced".
+ * Cost: two reads of the time stamp counter and a few stores per wait (x86_64 only).
+ * docs/validation-measurements.md, "The forced dropper's wait, untraced".
  */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -36,12 +36,22 @@ namespace {
 using WaitFn = int (*)(pthread_cond_t*, pthread_mutex_t*);
 using TimedFn = int (*)(pthread_cond_t*, pthread_mutex_t*, const struct timespec*);
 
+// The current condition-variable ABI (GLIBC_2.3.2): plain dlsym would find the compatibility
+// version of 2.2.5, which expects the old layout. Without it the process cannot go on.
+void* glibc_fn(const char* name) {
+  void* f = dlvsym(RTLD_NEXT, name, "GLIBC_2.3.2");
+  if (!f) {
+    std::fprintf(stderr, "libgilsim-condshim: %s@GLIBC_2.3.2 not found (glibc on x86_64 only)\n", name);
+    std::abort();
+  }
+  return f;
+}
 WaitFn real_wait() {
-  static const WaitFn f = reinterpret_cast<WaitFn>(dlvsym(RTLD_NEXT, "pthread_cond_wait", "GLIBC_2.3.2"));
+  static const WaitFn f = reinterpret_cast<WaitFn>(glibc_fn("pthread_cond_wait"));
   return f;
 }
 TimedFn real_timed() {
-  static const TimedFn f = reinterpret_cast<TimedFn>(dlvsym(RTLD_NEXT, "pthread_cond_timedwait", "GLIBC_2.3.2"));
+  static const TimedFn f = reinterpret_cast<TimedFn>(glibc_fn("pthread_cond_timedwait"));
   return f;
 }
 
@@ -92,16 +102,14 @@ PerThread& me() {
   return *p;
 }
 
-int64_t pct(std::vector<int64_t>& v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[static_cast<size_t>(static_cast<double>(v.size() - 1) * p / 100.0)];
-}
-
 void put_quantiles(FILE* f, const char* key, std::vector<int64_t>& v) {
+  std::sort(v.begin(), v.end());
   std::fprintf(f, ", \"%s\": [", key);
   const double ps[] = {10, 25, 50, 75, 90, 99};
-  for (int i = 0; i < 6; ++i) std::fprintf(f, "%s%ld", i ? ", " : "", static_cast<long>(pct(v, ps[i])));
+  for (int i = 0; i < 6; ++i) {
+    const int64_t q = v.empty() ? 0 : v[static_cast<size_t>(static_cast<double>(v.size() - 1) * ps[i] / 100.0)];
+    std::fprintf(f, "%s%ld", i ? ", " : "", static_cast<long>(q));
+  }
   std::fprintf(f, "]");
 }
 

@@ -56,10 +56,12 @@ def main():
     os.waitpid(pid, 0)
     rec = out[0]
     classes = {}
+    short = 0
     for t0, t1, t2 in rec:
-        key = "%d,%d" % (round((t2 - t0) / a.switch_interval), round((t1 - t0) / a.switch_interval))
+        whole = round((t2 - t0) / a.switch_interval)
+        key = "%d,%d" % (whole, round((t1 - t0) / a.switch_interval))
         classes[key] = classes.get(key, 0) + 1
-    short = sum(1 for t0, _, t2 in rec if round((t2 - t0) / a.switch_interval) <= 1)
+        short += whole <= 1
     emit({"workload": "echo_races", "cpu_threads": a.cpu, "switch_interval": a.switch_interval,
           "ops": len(rec), "p50_ns": pct([t2 - t0 for t0, _, t2 in rec], 50) * 1e9,
           "classes": classes, "at_most_one_interval": float(short) / len(rec) if rec else None})
