@@ -417,7 +417,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   const double per_iter = calibrate_iter();
-  std::printf("{\"what\": \"machine\", \"ns_per_work_iteration\": %.4f, \"select_ns\": %.0f}\n", per_iter, select_ns());
+  cpu_set_t allowed;
+  const int cpus = sched_getaffinity(0, sizeof allowed, &allowed) == 0 ? CPU_COUNT(&allowed) : 0;
+  std::printf("{\"what\": \"machine\", \"cpus\": %d, \"ns_per_work_iteration\": %.4f, \"select_ns\": %.0f}\n", cpus,
+              per_iter, select_ns());
   for (int r = 0; r < repeats; ++r) run(cfg, per_iter, r);
   return 0;
 }
