@@ -34,6 +34,8 @@ Interpreter::Interpreter(Engine& engine, const MachineConfig& machine, uint64_t 
     th_[t].io_timer = engine_.make_timer(this, kIoDone, static_cast<uint32_t>(t), prio::kTimer);
     th_[t].start_timer = engine_.make_timer(this, kStart, static_cast<uint32_t>(t), prio::kStart);
   }
+  for (size_t t = 0; t < plans_.size(); ++t)
+    if (!plans_[t].affinity.empty()) os_.set_affinity(static_cast<int>(t), plans_[t].affinity);
   for (GilPolicy* p : policies_) p->attach(*this, static_cast<int>(th_.size()));
   size_t channels = 0;
   for (const ThreadPlan& p : plans_)

@@ -28,6 +28,7 @@ struct ThreadPlan {
   std::vector<Segment> segments;
   int interp = 0;  ///< the interpreter (process) it runs in: each has its own GIL policy
   Time spawn;      ///< CPU work before its program: starting the process it runs in
+  std::vector<int> affinity;  ///< the cores it may run on; empty: any
 };
 
 class Interpreter final : public OsClient, public GilHost, public EventHandler {

@@ -515,16 +515,39 @@ bool OsScheduler::halt_ends_deep(Core& core, Time halted) {
   return true;
 }
 
+void OsScheduler::set_affinity(int t, const std::vector<int>& cores) {
+  if (allow_.empty()) allow_.assign(threads_.size() * idle_bits_.size(), 0);
+  uint64_t* mask = &allow_[static_cast<size_t>(t) * idle_bits_.size()];
+  std::fill(mask, mask + idle_bits_.size(), uint64_t{0});
+  for (const int c : cores) {
+    assert(c >= 0 && c < static_cast<int>(cores_.size()));
+    mask[static_cast<size_t>(c) >> 6] |= uint64_t{1} << (c & 63);
+  }
+  threads_[t].pinned = !cores.empty();
+}
+
+// Linux's select_task_rq_fair considers only the cores of p->cpus_ptr (the affinity mask) and
+// falls back to its first allowed core (select_fallback_rq).
 int OsScheduler::pick_wake_core(int t) const {
   const int prev = threads_[t].core;
-  if (prev >= 0 && idle(cores_[prev])) return prev;
-  for (size_t w = 0; w < idle_bits_.size(); ++w)
-    if (idle_bits_[w]) return static_cast<int>(w * 64 + static_cast<size_t>(__builtin_ctzll(idle_bits_[w])));
-  // No idle core: the least loaded one, the previous core winning ties.
-  int best = prev >= 0 ? prev : 0;
   auto load = [&](int c) { return cores_[c].queue.size() + (cores_[c].current >= 0) + cores_[c].incoming; };
+  if (!threads_[t].pinned) {
+    if (prev >= 0 && idle(cores_[prev])) return prev;
+    for (size_t w = 0; w < idle_bits_.size(); ++w)
+      if (idle_bits_[w]) return static_cast<int>(w * 64 + static_cast<size_t>(__builtin_ctzll(idle_bits_[w])));
+    // No idle core: the least loaded one, the previous core winning ties.
+    int best = prev >= 0 ? prev : 0;
+    for (size_t c = 0; c < cores_.size(); ++c)
+      if (load(static_cast<int>(c)) < load(best)) best = static_cast<int>(c);
+    return best;
+  }
+  if (prev >= 0 && allowed(t, prev) && idle(cores_[prev])) return prev;
+  for (size_t w = 0; w < idle_bits_.size(); ++w)
+    if (const uint64_t bits = idle_bits_[w] & allow_word(t, w))
+      return static_cast<int>(w * 64 + static_cast<size_t>(__builtin_ctzll(bits)));
+  int best = prev >= 0 && allowed(t, prev) ? prev : -1;
   for (size_t c = 0; c < cores_.size(); ++c)
-    if (load(static_cast<int>(c)) < load(best)) best = static_cast<int>(c);
+    if (allowed(t, static_cast<int>(c)) && (best < 0 || load(static_cast<int>(c)) < load(best))) best = static_cast<int>(c);
   return best;
 }
 
@@ -548,6 +571,7 @@ int OsScheduler::steal_for(int c) {
     const auto& q = cores_[o].queue;
     for (size_t i = 0; i < q.size(); ++i) {
       const int t = q[i];
+      if (!allowed(t, c)) continue;  // can_migrate_task: not in its cpus_ptr
       const Time cold = cold_at(t);
       if (cold > now) {
         hot_until = std::min(hot_until, cold);

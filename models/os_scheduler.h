@@ -32,6 +32,9 @@ public:
   OsScheduler(Engine& engine, const MachineConfig& machine, uint64_t seed, int threads, OsClient& client,
               Observer& observer);
 
+  /// Restricts thread `t` to `cores` (ascending, each below cores()), as sched_setaffinity does:
+  /// its wake-ups go only there and no other core pulls it. Before the run; by default any core.
+  void set_affinity(int t, const std::vector<int>& cores);
   /// A new thread: runnable now, placed like a woken one; it first runs `work`.
   void spawn(int t, Time work) { (void)wake(t, work, -1); }
   /// From on_burst_end: the thread stays on its core for `work` more.
@@ -102,6 +105,7 @@ private:
     State state = kBlocked;
     bool reserved = false;  ///< while waking: counted in its target core's `incoming`
     bool ran = false;       ///< has been on a core (else it is cache-cold everywhere)
+    bool pinned = false;    ///< restricted to the cores of its affinity mask (allow_)
     int32_t sync_waker = -1;  ///< while waking: the thread that woke it synchronously
     TimerId wake_timer = 0;
     Time cold_idle;  ///< how long its core had idled when it was put on it, until its first native phase
@@ -160,6 +164,14 @@ private:
   Time start_after_stall(int c, Time at) const { return stall_.enabled && cores_[c].stalled_until > at ? cores_[c].stalled_until : at; }
   Time next_tick(Time at) const;  ///< the first scheduler tick at or after `at`
   int pick_wake_core(int t) const;
+  /// Whether thread `t` may run on core `c` (its affinity).
+  bool allowed(int t, int c) const {
+    return !threads_[t].pinned || (allow_[static_cast<size_t>(t) * idle_bits_.size() + (static_cast<size_t>(c) >> 6)] >> (c & 63) & 1);
+  }
+  /// Word `w` of thread `t`'s affinity mask (all ones when it may run anywhere).
+  uint64_t allow_word(int t, size_t w) const {
+    return threads_[t].pinned ? allow_[static_cast<size_t>(t) * idle_bits_.size() + w] : ~uint64_t{0};
+  }
   /// Whether a wake-up ending a halt of `halted` finds the core deep-idle; updates its poll window.
   bool halt_ends_deep(Core& core, Time halted);
   /// Idle balance: moves a cache-cold queued thread from another core to `core`'s queue and
@@ -187,6 +199,8 @@ private:
   std::vector<Core> cores_;
   int in_callback_ = -1;  ///< the core whose thread is in on_burst_end
   std::vector<uint64_t> idle_bits_;  ///< bit c set: core c is idle (for placement in O(cores/64))
+  /// Affinity masks of the pinned threads: thread t's words at [t * idle_bits_.size(), ...).
+  std::vector<uint64_t> allow_;
   size_t queued_ = 0;               ///< threads waiting in all run queues (0: nothing to steal)
 };
 

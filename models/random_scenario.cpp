@@ -14,7 +14,7 @@ using nlohmann::ordered_json;
 
 class Gen {
 public:
-  explicit Gen(uint64_t seed) : rng_(Rng::stream(seed, stable_hash("random-scenario"))) {}
+  explicit Gen(uint64_t seed, const char* stream = "random-scenario") : rng_(Rng::stream(seed, stable_hash(stream))) {}
 
   int64_t in(int64_t lo, int64_t hi) { return rng_.uniform_int(lo, hi); }
   bool chance(int percent) { return in(1, 100) <= percent; }
@@ -74,6 +74,7 @@ private:
 
 ordered_json random_scenario(uint64_t seed) {
   Gen g(seed);
+  Gen pin(seed, "random-affinity");  // a stream of its own: the other draws stay as they were
   ordered_json doc;
   doc["format"] = 1;
   doc["name"] = std::string("random-").append(std::to_string(seed));
@@ -84,7 +85,8 @@ ordered_json random_scenario(uint64_t seed) {
   const std::string name = policy.name;
 
   ordered_json machine;
-  machine["cores"] = g.in(1, 8);
+  const int64_t cores = g.in(1, 8);
+  machine["cores"] = cores;
   if (g.chance(25)) {
     machine["costs"] = {{"tick", "1ns"}, {"syscall", "0ns"}, {"context_switch", "0ns"}, {"wakeup_latency", "0ns"}, {"gil_check", "0ns"}};
   } else if (g.chance(60)) {
@@ -138,6 +140,13 @@ ordered_json random_scenario(uint64_t seed) {
     const bool daemon = !threads.empty() && g.chance(20);
     if (daemon) t["daemon"] = true;
     if (g.chance(25)) t["start"] = g.duration(0, 3000000, false);
+    if (pin.chance(15)) {  // sched_setaffinity: some of the cores, ascending
+      ordered_json a = ordered_json::array();
+      const int64_t first = pin.in(0, cores - 1);
+      for (int64_t c = first; c < cores; ++c)
+        if (c == first || pin.chance(40)) a.push_back(c);
+      t["affinity"] = a;
+    }
     t["program"] = g.phases(0, g.chance(50), daemon);
     threads.push_back(t);
   }

@@ -194,6 +194,8 @@ struct ThreadSpec {
   /// echo server, say). It also runs in the serial baseline and beside each thread run alone.
   bool peer() const { return daemon && uses_channels(*program); }
   Time spawn;                ///< CPU work at its start: starting its process (first thread of one).
+  /// The cores it may run on, ascending (`sched_setaffinity`, `taskset -c`); empty: any core.
+  std::vector<int> affinity;
 };
 
 struct Limits {

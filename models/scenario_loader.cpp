@@ -589,7 +589,7 @@ Scenario load_scenario(const json& doc, const std::string& file) {
     for (size_t i = 0; i < threads.value().size(); ++i) {
       const Node t = threads.at(i);
       t.expect_object("a thread");
-      t.only_keys({"name", "count", "start", "daemon", "program"});
+      t.only_keys({"name", "count", "start", "daemon", "affinity", "program"});
       ThreadSpec base;
       base.name = t.has("name") ? t.at("name").str() : "thread" + std::to_string(i);
       if (base.name.empty()) t.at("name").fail("a thread name must not be empty");
@@ -600,6 +600,24 @@ Scenario load_scenario(const json& doc, const std::string& file) {
       if (t.has("start")) base.start = t.at("start").duration();
       base.start += offset;
       if (t.has("daemon")) base.daemon = t.at("daemon").boolean();
+      if (t.has("affinity")) {  // sched_setaffinity / taskset -c: the cores it may run on
+        const Node a = t.at("affinity");
+        if (!a.value().is_array() || a.value().empty())
+          a.fail("expected a non-empty list of core numbers (0 to machine.cores - 1), got " +
+                 (a.value().is_array() ? std::string("an empty list") : a.type_name()));
+        std::vector<bool> seen(static_cast<size_t>(sc.machine.cores), false);
+        for (size_t k = 0; k < a.value().size(); ++k) {
+          const Node c = a.at(k);
+          if (c.value().is_number_integer() && (c.value().get<int64_t>() < 0 || c.value().get<int64_t>() >= sc.machine.cores))
+            c.fail("core " + std::to_string(c.value().get<int64_t>()) + " does not exist: machine.cores is " +
+                   std::to_string(sc.machine.cores) + " (cores are numbered from 0)");
+          const auto core = static_cast<size_t>(c.integer(0, sc.machine.cores - 1));
+          if (seen[core]) c.fail("core " + std::to_string(core) + " is listed twice");
+          seen[core] = true;
+        }
+        for (size_t core = 0; core < seen.size(); ++core)
+          if (seen[core]) base.affinity.push_back(static_cast<int>(core));
+      }
       if (!t.has("program")) t.fail("missing \"program\"");
       auto program = std::make_shared<std::vector<Op>>();
       compile_phases(t.at("program"), *program, 0, base.forever, chans);

@@ -82,7 +82,7 @@ RunResult execute(const Scenario& sc, std::vector<ThreadPlan> plans, const std::
 
 /// Runs `t` as the scenario gives it, in `plans` with its name and daemon flag.
 void add_as_is(const ThreadSpec& t, std::vector<ThreadPlan>& plans, std::vector<std::string>& names, std::vector<bool>& daemon) {
-  plans.push_back(ThreadPlan{t.start, t.daemon, {Segment{t.program.get(), stable_hash(t.name)}}, t.process, t.spawn});
+  plans.push_back(ThreadPlan{t.start, t.daemon, {Segment{t.program.get(), stable_hash(t.name)}}, t.process, t.spawn, t.affinity});
   names.push_back(t.name);
   daemon.push_back(t.daemon);
 }
@@ -98,12 +98,22 @@ RunResult simulate(const Scenario& sc, Observer* extra) {
 }
 
 RunResult simulate_serial(const Scenario& sc) {
-  ThreadPlan one{Time::zero(), false, {}, 0, Time::zero()};
+  ThreadPlan one{Time::zero(), false, {}, 0, Time::zero(), {}};
   std::vector<ThreadPlan> plans;
   std::vector<std::string> names{"serial"};
   std::vector<bool> daemon{false};
+  // The one thread doing all the work may run wherever any of them may (none pinned: anywhere).
+  bool anywhere = false;
+  std::vector<bool> may(static_cast<size_t>(sc.machine.cores), false);
   for (const auto& t : sc.threads)
-    if (!t.daemon) one.segments.push_back(Segment{t.program.get(), stable_hash(t.name)});
+    if (!t.daemon) {
+      one.segments.push_back(Segment{t.program.get(), stable_hash(t.name)});
+      anywhere = anywhere || t.affinity.empty();
+      for (const int c : t.affinity) may[static_cast<size_t>(c)] = true;
+    }
+  if (!anywhere)
+    for (int c = 0; c < sc.machine.cores; ++c)
+      if (may[static_cast<size_t>(c)]) one.affinity.push_back(c);
   plans.push_back(std::move(one));
   // Peers (an echo server, say) are outside the work being serialised: they run as they are.
   for (const auto& t : sc.threads)

@@ -66,6 +66,19 @@ TEST_CASE("loader: every error names the JSON path and the reason") {
   CHECK(load_error(R"({"threads":[{"program":[{"cpu":{"uniform":["5ms","1ms"]}}]}]})") == "/threads/0/program/0/cpu/uniform: uniform low is above high");
   CHECK(load_error(R"({"threads":[{"name":"a","program":[{"cpu":"1ms"}]},{"name":"a","program":[{"cpu":"1ms"}]}]})") == "/threads/1: duplicate thread name \"a\"");
   CHECK(load_error(R"({"interpreter":{"switch_interval":"0us"},"threads":[{"program":[{"cpu":"1ms"}]}]})") == "/interpreter/switch_interval: must be at least 1us (CPython keeps it in whole microseconds and rejects 0)");
+  CHECK(load_error(R"({"machine":{"cores":2},"threads":[{"affinity":[2],"program":[{"cpu":"1ms"}]}]})") == "/threads/0/affinity/0: core 2 does not exist: machine.cores is 2 (cores are numbered from 0)");
+  CHECK(load_error(R"({"threads":[{"affinity":[],"program":[{"cpu":"1ms"}]}]})") == "/threads/0/affinity: expected a non-empty list of core numbers (0 to machine.cores - 1), got an empty list");
+  CHECK(load_error(R"({"threads":[{"affinity":0,"program":[{"cpu":"1ms"}]}]})") == "/threads/0/affinity: expected a non-empty list of core numbers (0 to machine.cores - 1), got an integer");
+  CHECK(load_error(R"({"threads":[{"affinity":[1,1],"program":[{"cpu":"1ms"}]}]})") == "/threads/0/affinity/1: core 1 is listed twice");
+  CHECK(load_error(R"({"threads":[{"affinity":["0"],"program":[{"cpu":"1ms"}]}]})") == "/threads/0/affinity/0: expected an integer, got a string");
+}
+
+TEST_CASE("loader: affinity is kept sorted and shared by a thread's replicas") {
+  const Scenario sc = test::scenario(R"({"machine":{"cores":4},"threads":[{"name":"w","count":2,"affinity":[3,1],"program":[{"cpu":"1ms"}]},{"name":"x","program":[{"cpu":"1ms"}]}]})");
+  REQUIRE(sc.threads.size() == 3);
+  CHECK(sc.threads[0].affinity == std::vector<int>{1, 3});
+  CHECK(sc.threads[1].affinity == std::vector<int>{1, 3});
+  CHECK(sc.threads[2].affinity.empty());
 }
 
 TEST_CASE("loader: quantile distributions load for costs and phases, with exact errors") {
