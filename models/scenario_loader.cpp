@@ -608,9 +608,12 @@ Scenario load_scenario(const json& doc, const std::string& file) {
         std::vector<bool> seen(static_cast<size_t>(sc.machine.cores), false);
         for (size_t k = 0; k < a.value().size(); ++k) {
           const Node c = a.at(k);
-          if (c.value().is_number_integer() && (c.value().get<int64_t>() < 0 || c.value().get<int64_t>() >= sc.machine.cores))
-            c.fail("core " + std::to_string(c.value().get<int64_t>()) + " does not exist: machine.cores is " +
-                   std::to_string(sc.machine.cores) + " (cores are numbered from 0)");
+          const json& v = c.value();
+          const bool beyond = v.is_number_unsigned() ? v.get<uint64_t>() >= static_cast<uint64_t>(sc.machine.cores)
+                                                     : v.is_number_integer();  // a negative integer
+          if (beyond)
+            c.fail("core " + v.dump() + " does not exist: machine.cores is " + std::to_string(sc.machine.cores) +
+                   " (cores are numbered from 0)");
           const auto core = static_cast<size_t>(c.integer(0, sc.machine.cores - 1));
           if (seen[core]) c.fail("core " + std::to_string(core) + " is listed twice");
           seen[core] = true;

@@ -70,6 +70,8 @@ TEST_CASE("loader: every error names the JSON path and the reason") {
   CHECK(load_error(R"({"threads":[{"affinity":[],"program":[{"cpu":"1ms"}]}]})") == "/threads/0/affinity: expected a non-empty list of core numbers (0 to machine.cores - 1), got an empty list");
   CHECK(load_error(R"({"threads":[{"affinity":0,"program":[{"cpu":"1ms"}]}]})") == "/threads/0/affinity: expected a non-empty list of core numbers (0 to machine.cores - 1), got an integer");
   CHECK(load_error(R"({"threads":[{"affinity":[1,1],"program":[{"cpu":"1ms"}]}]})") == "/threads/0/affinity/1: core 1 is listed twice");
+  CHECK(load_error(R"({"threads":[{"affinity":[18446744073709551615],"program":[{"cpu":"1ms"}]}]})") == "/threads/0/affinity/0: core 18446744073709551615 does not exist: machine.cores is 2 (cores are numbered from 0)");
+  CHECK(load_error(R"({"threads":[{"affinity":[-3],"program":[{"cpu":"1ms"}]}]})") == "/threads/0/affinity/0: core -3 does not exist: machine.cores is 2 (cores are numbered from 0)");
   CHECK(load_error(R"({"threads":[{"affinity":["0"],"program":[{"cpu":"1ms"}]}]})") == "/threads/0/affinity/0: expected an integer, got a string");
 }
 
