@@ -609,8 +609,9 @@ Scenario load_scenario(const json& doc, const std::string& file) {
         for (size_t k = 0; k < a.value().size(); ++k) {
           const Node c = a.at(k);
           const json& v = c.value();
-          const bool beyond = v.is_number_unsigned() ? v.get<uint64_t>() >= static_cast<uint64_t>(sc.machine.cores)
-                                                     : v.is_number_integer();  // a negative integer
+          const bool beyond = v.is_number_unsigned()  ? v.get<uint64_t>() >= static_cast<uint64_t>(sc.machine.cores)
+                              : v.is_number_integer() ? v.get<int64_t>() < 0 || v.get<int64_t>() >= sc.machine.cores
+                                                      : false;
           if (beyond)
             c.fail("core " + v.dump() + " does not exist: machine.cores is " + std::to_string(sc.machine.cores) +
                    " (cores are numbered from 0)");
