@@ -527,28 +527,34 @@ void OsScheduler::set_affinity(int t, const std::vector<int>& cores) {
 }
 
 // Linux's select_task_rq_fair considers only the cores of p->cpus_ptr (the affinity mask) and
-// falls back to its first allowed core (select_fallback_rq).
-int OsScheduler::pick_wake_core(int t) const {
+// falls back to its first allowed core (select_fallback_rq). The unpinned instance tests nothing
+// per core: a wake-up is on the event loop's path.
+template <bool kPinned>
+int OsScheduler::pick_core(int t) const {
+  auto ok = [&](int c) {
+    if constexpr (kPinned) return allowed(t, c);
+    else return true;
+  };
   const int prev = threads_[t].core;
-  auto load = [&](int c) { return cores_[c].queue.size() + (cores_[c].current >= 0) + cores_[c].incoming; };
-  if (!threads_[t].pinned) {
-    if (prev >= 0 && idle(cores_[prev])) return prev;
-    for (size_t w = 0; w < idle_bits_.size(); ++w)
-      if (idle_bits_[w]) return static_cast<int>(w * 64 + static_cast<size_t>(__builtin_ctzll(idle_bits_[w])));
-    // No idle core: the least loaded one, the previous core winning ties.
-    int best = prev >= 0 ? prev : 0;
-    for (size_t c = 0; c < cores_.size(); ++c)
-      if (load(static_cast<int>(c)) < load(best)) best = static_cast<int>(c);
-    return best;
+  if (prev >= 0 && ok(prev) && idle(cores_[prev])) return prev;
+  for (size_t w = 0; w < idle_bits_.size(); ++w) {
+    uint64_t bits = idle_bits_[w];
+    if constexpr (kPinned) bits &= allow_word(t, w);
+    if (bits) return static_cast<int>(w * 64 + static_cast<size_t>(__builtin_ctzll(bits)));
   }
-  if (prev >= 0 && allowed(t, prev) && idle(cores_[prev])) return prev;
-  for (size_t w = 0; w < idle_bits_.size(); ++w)
-    if (const uint64_t bits = idle_bits_[w] & allow_word(t, w))
-      return static_cast<int>(w * 64 + static_cast<size_t>(__builtin_ctzll(bits)));
-  int best = prev >= 0 && allowed(t, prev) ? prev : -1;
+  // No idle core: the least loaded one, the previous core winning ties.
+  int best = prev >= 0 && ok(prev) ? prev : 0;
+  if constexpr (kPinned)
+    if (!ok(best)) best = first_allowed(t);
+  auto load = [&](int c) { return cores_[c].queue.size() + (cores_[c].current >= 0) + cores_[c].incoming; };
   for (size_t c = 0; c < cores_.size(); ++c)
-    if (allowed(t, static_cast<int>(c)) && (best < 0 || load(static_cast<int>(c)) < load(best))) best = static_cast<int>(c);
+    if (ok(static_cast<int>(c)) && load(static_cast<int>(c)) < load(best)) best = static_cast<int>(c);
   return best;
+}
+
+int OsScheduler::first_allowed(int t) const {
+  for (size_t w = 0;; ++w)
+    if (const uint64_t bits = allow_word(t, w)) return static_cast<int>(w * 64 + static_cast<size_t>(__builtin_ctzll(bits)));
 }
 
 // Linux's idle balance (kernel/sched/fair.c sched_balance_newidle -> detach_tasks ->

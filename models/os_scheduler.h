@@ -163,7 +163,10 @@ private:
   /// When a burst given to core `c`'s thread now starts: after any host stall in progress.
   Time start_after_stall(int c, Time at) const { return stall_.enabled && cores_[c].stalled_until > at ? cores_[c].stalled_until : at; }
   Time next_tick(Time at) const;  ///< the first scheduler tick at or after `at`
-  int pick_wake_core(int t) const;
+  int pick_wake_core(int t) const { return threads_[t].pinned ? pick_core<true>(t) : pick_core<false>(t); }
+  template <bool kPinned>
+  int pick_core(int t) const;     ///< pick_wake_core for an unpinned or a pinned thread
+  int first_allowed(int t) const;  ///< the lowest core of a pinned thread's affinity
   /// Whether thread `t` may run on core `c` (its affinity).
   bool allowed(int t, int c) const {
     return !threads_[t].pinned || (allow_[static_cast<size_t>(t) * idle_bits_.size() + (static_cast<size_t>(c) >> 6)] >> (c & 63) & 1);

@@ -39,38 +39,12 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
 #include "tail_end.h"
 
 namespace {
 
-int64_t now_ns() {
-  timespec t{};
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return static_cast<int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec;
-}
-
 long futex(void* addr, int op, int val) { return syscall(SYS_futex, addr, op, val, nullptr, nullptr, 0); }
-
-bool pin(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  return pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
-}
-
-std::atomic<uint64_t> sink{1};
-
-void work(uint64_t n) {
-  uint64_t x = sink.load(std::memory_order_relaxed);
-  for (uint64_t i = 0; i < n; ++i) x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-  sink.store(x, std::memory_order_relaxed);
-}
-
-int64_t pct(std::vector<int64_t> v, int p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[(v.size() - 1) * static_cast<size_t>(p) / 100];
-}
 
 // glibc's new semaphore on a 64-bit machine: value in the low 32 bits (the futex word on
 // little-endian), nwaiters in the high 32 bits.
@@ -270,12 +244,6 @@ void window(int trials) {
   std::printf("], \"row\": \"[store at d ns after the call, trials kept, EAGAIN, median EAGAIN call ns]\"}\n");
   round_no.store(UINT64_MAX, std::memory_order_release);
   w.join();
-}
-
-double calibrate_iter() {
-  const int64_t t = now_ns();
-  work(20000000);
-  return static_cast<double>(now_ns() - t) / 20000000.0;
 }
 
 }  // namespace

@@ -47,34 +47,9 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
+
 namespace {
-
-int64_t now_ns() {
-  timespec t{};
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return static_cast<int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec;
-}
-
-std::atomic<uint64_t> sink{1};
-
-void work(uint64_t n) {
-  uint64_t x = sink.load(std::memory_order_relaxed);
-  for (uint64_t i = 0; i < n; ++i) x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-  sink.store(x, std::memory_order_relaxed);
-}
-
-double calibrate_iter() {
-  const uint64_t n = 20000000;
-  const int64_t t0 = now_ns();
-  work(n);
-  return static_cast<double>(now_ns() - t0) / static_cast<double>(n);
-}
-
-int64_t pct(std::vector<int64_t>& v, int p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[(v.size() - 1) * static_cast<size_t>(p) / 100];
-}
 
 // struct _gil_runtime_state (Include/internal/pycore_gil.h, 3.11) and gil_drop_request.
 struct Gil {
@@ -213,10 +188,7 @@ struct Config {
 
 void pin_to(const Config& cfg, int me) {
   if (static_cast<size_t>(me) >= cfg.pin.size() || cfg.pin[static_cast<size_t>(me)] < 0) return;
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cfg.pin[static_cast<size_t>(me)], &set);
-  if (pthread_setaffinity_np(pthread_self(), sizeof set, &set) != 0) {
+  if (!pin(cfg.pin[static_cast<size_t>(me)])) {
     std::fprintf(stderr, "gilsim-py3fightbench: cannot pin thread %d to CPU %d\n", me, cfg.pin[static_cast<size_t>(me)]);
     std::exit(1);
   }
@@ -338,6 +310,10 @@ void run(const Config& cfg, double per_iter, int rep) {
   long cpu_checks = 0;
   for (const long n : checks) cpu_checks += n;
   const auto ops = static_cast<long>(op_ns.size());
+  std::sort(op_ns.begin(), op_ns.end());
+  std::sort(all.reactions.begin(), all.reactions.end());
+  std::sort(all.sleeps.begin(), all.sleeps.end());
+  auto q = [](const std::vector<int64_t>& v, int p) { return static_cast<long long>(pct_sorted(v, p)); };
   std::printf(
       "{\"what\": \"run\", \"repeat\": %d, \"cpu\": %d, \"interval_us\": %ld, \"tick_ns\": %.0f, \"op_gil_ns\": %.0f, "
       "\"pin\": \"%s\", \"seconds\": %.3f, \"io_ops\": %ld, \"io_ops_per_s\": %.1f, \"op_p50_ns\": %lld, \"op_p90_ns\": %lld, "
@@ -345,11 +321,10 @@ void run(const Config& cfg, double per_iter, int rep) {
       "\"forced_drops\": %ld, \"reaction_p10_p50_p90_ns\": [%lld, %lld, %lld], \"mutex_held\": %ld, \"take_found_mutex_held\": {\"io\": [%ld, %ld], \"cpu\": [%ld, %ld]}, "
       "\"dropper\": {\"no_wait\": %ld, \"under_5us\": %ld, \"slept\": %ld, \"sleep_p50_ns\": %lld}}\n",
       rep, cfg.cpu, cfg.interval_us, cfg.tick_ns, cfg.op_gil_ns, pin_text(cfg).c_str(), wall, ops, static_cast<double>(ops) / wall,
-      static_cast<long long>(pct(op_ns, 50)), static_cast<long long>(pct(op_ns, 90)), turns,
-      turns > 0 ? static_cast<double>(ops) / static_cast<double>(turns) : 0.0,
-      static_cast<double>(cpu_checks) / wall, all.asks, ic.asks, all.forced,
-      static_cast<long long>(pct(all.reactions, 10)), static_cast<long long>(pct(all.reactions, 50)), static_cast<long long>(pct(all.reactions, 90)), all.mutex_held, ic.take_mutex_held, ic.takes, all.take_mutex_held, all.takes, all.nowait, all.short_wait, all.slept,
-      static_cast<long long>(pct(all.sleeps, 50)));
+      q(op_ns, 50), q(op_ns, 90), turns, turns > 0 ? static_cast<double>(ops) / static_cast<double>(turns) : 0.0,
+      static_cast<double>(cpu_checks) / wall, all.asks, ic.asks, all.forced, q(all.reactions, 10), q(all.reactions, 50),
+      q(all.reactions, 90), all.mutex_held, ic.take_mutex_held, ic.takes, all.take_mutex_held, all.takes, all.nowait,
+      all.short_wait, all.slept, q(all.sleeps, 50));
   std::fflush(stdout);
   close(sv[0]);
   close(sv[1]);

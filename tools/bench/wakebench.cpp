@@ -34,6 +34,8 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
+
 namespace {
 
 std::atomic<int> word{0};
@@ -41,21 +43,8 @@ std::atomic<int> nobody{0};
 std::atomic<int64_t> back_at{0};
 std::atomic<bool> stop{false};
 
-int64_t now_ns() {
-  timespec t{};
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return static_cast<int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec;
-}
-
 long futex(std::atomic<int>* addr, int op, int val) {
   return syscall(SYS_futex, reinterpret_cast<int*>(addr), op, val, nullptr, nullptr, 0);
-}
-
-bool pin(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  return pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
 }
 
 void waiter() {
@@ -88,11 +77,6 @@ Wake wake_after(int64_t gap) {
   while (word.load() != 0) {
   }
   return {b - a, d - c, back_at.load() - c, woke == 1};
-}
-
-int64_t pct(std::vector<int64_t> v, int p) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[(v.size() - 1) * static_cast<size_t>(p) / 100];
 }
 
 }  // namespace
