@@ -160,6 +160,7 @@ void OsScheduler::sleep(int t) {
   }
   leave_core(t);
   threads_[t].state = kBlocked;
+  ++threads_[t].voluntary;
   client_.on_core_change(t);
   dispatch(c);
 }
@@ -379,6 +380,7 @@ void OsScheduler::leave_core(int t) {
 void OsScheduler::preempt(int c) {
   const int t = cores_[c].current;
   leave_core(t);
+  ++threads_[t].involuntary;
   enqueue(c, t);
   client_.on_core_change(t);
   dispatch(c);

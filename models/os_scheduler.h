@@ -83,6 +83,10 @@ public:
   CoreStats core_stats(int c) const;
   /// Time thread `t` spent on a core (including context switches into it).
   Time oncore_time(int t) const;
+  /// Times `t` left its core by blocking and by being preempted (Linux's nvcsw and nivcsw, as
+  /// getrusage and /proc/PID/status count them).
+  uint64_t voluntary_switches(int t) const { return threads_[t].voluntary; }
+  uint64_t involuntary_switches(int t) const { return threads_[t].involuntary; }
 
   void on_event(uint32_t kind, uint32_t arg) override;
 
@@ -109,6 +113,8 @@ private:
     int32_t sync_waker = -1;  ///< while waking: the thread that woke it synchronously
     TimerId wake_timer = 0;
     Time cold_idle;  ///< how long its core had idled when it was put on it, until its first native phase
+    uint64_t voluntary = 0;    ///< times it left its core blocking (getrusage ru_nvcsw)
+    uint64_t involuntary = 0;  ///< times it was preempted (ru_nivcsw)
   };
   struct Core {
     int32_t current = -1;

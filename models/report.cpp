@@ -113,6 +113,8 @@ ordered_json report_json(const Outcome& o, const Analysis& a) {
     tj["longest_wait_ns"] = t.m.longest_wait.count();
     tj["starved"] = ta.starved;
     tj["forced_drops"] = t.m.forced_drops;
+    tj["voluntary_switches"] = t.voluntary_switches;
+    tj["involuntary_switches"] = t.involuntary_switches;
     tj["io_ops_per_s"] = opt_ratio(ta.io_ops_per_s);
     tj["alone_ns"] = ta.alone ? ordered_json(ta.alone->count()) : ordered_json(nullptr);
     tj["alone_io_ops_per_s"] = opt_ratio(ta.alone_io_ops_per_s);

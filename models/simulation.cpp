@@ -69,6 +69,8 @@ RunResult execute(const Scenario& sc, std::vector<ThreadPlan> plans, const std::
     tr.finished = ix.finished(t);
     tr.finish = ix.finish_time(t);
     tr.cpu = ix.os().oncore_time(t);
+    tr.voluntary_switches = ix.os().voluntary_switches(t);
+    tr.involuntary_switches = ix.os().involuntary_switches(t);
     tr.m = metrics.take_thread(t);
     r.threads.push_back(std::move(tr));
   }

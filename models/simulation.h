@@ -19,6 +19,8 @@ struct ThreadResult {
   bool finished = false;
   Time finish;
   Time cpu;  ///< time on a core
+  uint64_t voluntary_switches = 0;    ///< left its core blocking
+  uint64_t involuntary_switches = 0;  ///< preempted
   ThreadMetrics m;
 };
 

@@ -260,6 +260,12 @@ TEST_CASE("os: eevdf: CPU hogs on one core take turns at scheduler ticks") {
   REQUIRE(r.complete);
   CHECK(r.threads[0].finish == Time::ms(18));
   CHECK(r.threads[1].finish == Time::ms(20));
+  // Each is preempted twice (a at 4 and 12ms, b at 8 and 16ms) and never blocks: getrusage's
+  // nivcsw 2, nvcsw 0 (finishing is not a switch).
+  for (const auto& t : r.threads) {
+    CHECK(t.involuntary_switches == 2);
+    CHECK(t.voluntary_switches == 0);
+  }
 }
 
 TEST_CASE("os: eevdf: a woken thread with lag preempts a running thread that is not eligible") {
@@ -278,6 +284,12 @@ TEST_CASE("os: eevdf: a woken thread with lag preempts a running thread that is 
     REQUIRE(r.complete);
     CHECK(r.threads[1].finish == io_end);
     CHECK(r.threads[0].finish == Time::ms(11));
+    // hog is preempted at the 4ms tick and again for io (at its wake-up, or at the 8ms tick); io
+    // blocks once (its I/O) and is never preempted.
+    CHECK(r.threads[0].involuntary_switches == 2);
+    CHECK(r.threads[0].voluntary_switches == 0);
+    CHECK(r.threads[1].voluntary_switches == 1);
+    CHECK(r.threads[1].involuntary_switches == 0);
   }
 }
 
