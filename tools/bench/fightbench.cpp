@@ -1,7 +1,7 @@
 // gilsim-fightbench: Python 2.7's GIL fight without the interpreter, every futex call counted and
 // timed. Linux only.
 //
-//   gilsim-fightbench [--work NS,NS,...] [--ns-per-work NS] [--repeats R] [--quick]
+//   gilsim-fightbench [--work NS,NS,...] [--ns-per-work NS] [--repeats R] [--quick] [--compare-only]
 //
 // Two threads pinned to CPUs 0 and 1 each loop { work(W); release; acquire } on one semaphore,
 // the way CPython 2.7's eval loop releases and re-takes the GIL at every check (Python/ceval.c,
@@ -215,7 +215,7 @@ void window(int trials) {
   usleep(10000);
   std::printf("{\"what\": \"futex_wait_compare\", \"rows\": [");
   bool first = true;
-  for (int d = 0; d <= 700; d += 25) {
+  for (int d = 0; d <= 2000; d += 25) {  // the compare sat at ~265-395 ns on 2026-11-22, ~950 ns on 12-06
     int n = 0, eagain = 0;
     std::vector<int64_t> eagain_call;
     for (int i = 0; i < trials; ++i) {
@@ -251,18 +251,20 @@ void window(int trials) {
 int main(int argc, char** argv) {
   std::vector<double> works = {300, 600, 900, 1500, 3000, 6000};
   int repeats = 1;
-  bool quick = false;
+  bool quick = false, compare_only = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--quick") {
       quick = true;
+    } else if (a == "--compare-only") {
+      compare_only = true;
     } else if (a == "--repeats" && i + 1 < argc) {
       repeats = std::atoi(argv[++i]);
     } else if (a == "--work" && i + 1 < argc) {
       works.clear();
       for (char* p = std::strtok(argv[++i], ","); p; p = std::strtok(nullptr, ",")) works.push_back(std::atof(p));
     } else {
-      std::fprintf(stderr, "usage: gilsim-fightbench [--work NS,NS,...] [--repeats R] [--quick]\n");
+      std::fprintf(stderr, "usage: gilsim-fightbench [--work NS,NS,...] [--repeats R] [--quick] [--compare-only]\n");
       return 2;
     }
   }
@@ -273,7 +275,7 @@ int main(int argc, char** argv) {
   const double per_iter = calibrate_iter();
   std::printf("{\"what\": \"machine\", \"ns_per_work_iteration\": %.4f}\n", per_iter);
   const int64_t budget = quick ? 20000000 : 180000000;  // ns of work per thread
-  for (int r = 0; r < repeats; ++r)
+  for (int r = 0; r < repeats && !compare_only; ++r)
     for (const double w : works) fight(w, per_iter, budget, r);
   window(quick ? 20 : 400);
   return 0;
