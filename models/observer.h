@@ -48,6 +48,10 @@ public:
   virtual void on_core(Time, int /*core*/, int /*thread*/) {}
   /// A thread starts an I/O operation.
   virtual void on_io(Time, int /*thread*/) {}
+  /// The OS wakes a blocked (or new) `thread` and puts it on `core`'s run queue (or on its way to
+  /// the idle `core`): Linux's sched_waking. `waker`: the thread whose system call woke it (a
+  /// futex_wake, a condition signal), -1 for a timer, an I/O completion or a thread's start.
+  virtual void on_wake(Time, int /*thread*/, int /*waker*/, int /*core*/) {}
   /// A thread starts waiting for the GIL (reported just before its state becomes kWaitingGil).
   virtual void on_gil_want(Time, int /*thread*/, WantReason) {}
   /// A thread's outermost loop begins (`first`) or ends an iteration and goes on to the next.
@@ -63,6 +67,7 @@ public:
   void on_gil_event(Time t, GilEvent e, int th) override { for (auto* o : list_) o->on_gil_event(t, e, th); }
   void on_core(Time t, int c, int th) override { for (auto* o : list_) o->on_core(t, c, th); }
   void on_io(Time t, int th) override { for (auto* o : list_) o->on_io(t, th); }
+  void on_wake(Time t, int th, int w, int c) override { for (auto* o : list_) o->on_wake(t, th, w, c); }
   void on_gil_want(Time t, int th, WantReason r) override { for (auto* o : list_) o->on_gil_want(t, th, r); }
   void on_iteration(Time t, int th, bool first) override { for (auto* o : list_) o->on_iteration(t, th, first); }
 

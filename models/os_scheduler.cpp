@@ -213,6 +213,7 @@ WakeTarget OsScheduler::wake(int t, Time work, int waker, bool sync) {
   th.sync_waker = sync && waker >= 0 && threads_[waker].state == kRunning ? waker : -1;
   const int c = pick_wake_core(t);
   th.target = c;
+  obs_.on_wake(engine_.now(), t, waker, c);
   const bool remote = waker >= 0 && threads_[waker].state == kRunning && threads_[waker].core != c;
   WakeTarget to = remote ? WakeTarget::kRemote : WakeTarget::kLocal;
   if (idle(cores_[c])) {

@@ -189,6 +189,25 @@ void TraceWriter::mark(Time t, GilEvent e, int thread) {
   end(t);
 }
 
+// A wake-up, as an instant on the woken thread's track: the core it is put on and the thread
+// whose call woke it (-1: a timer, an I/O completion, its start). Linux's sched_waking
+// (target_cpu), for comparing gilsim's placements with a `perf sched` recording.
+void TraceWriter::on_wake(Time now, int thread, int waker, int core) {
+  if (!window().contains(now) || !begin(now)) return;
+  put("{\"ph\":\"i\",\"s\":\"t\",\"pid\":");
+  put(kPidThreads);
+  put(",\"tid\":");
+  put_int(thread);
+  put(",\"ts\":");
+  put_us(now.count());
+  put(",\"name\":\"wake-up\",\"args\":{\"core\":");
+  put_int(core);
+  put(",\"waker\":");
+  put_int(waker);
+  put("}}");
+  end(now);
+}
+
 void TraceWriter::counter(Counter c, Time t, int value) {
   if (!begin(t)) return;
   put("{\"ph\":\"C\",\"pid\":");

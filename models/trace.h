@@ -43,6 +43,8 @@ public:
   Time cut_at() const { return cut_at_; }
   uint64_t bytes() const { return written_ + used_; }
 
+  void on_wake(Time now, int thread, int waker, int core) override;
+
 private:
   void slice(Track track, int index, int value, Time from, Time to) override;
   void mark(Time t, GilEvent e, int thread) override;

@@ -1,9 +1,11 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
 #include <string>
+#include <tuple>
 
 #include "models/scenario_loader.h"
 #include "models/timeline.h"
@@ -133,6 +135,23 @@ TEST_CASE("trace: markers, counters and names are there") {
   CHECK(names == std::vector<std::string>{"cpu", "io"});
   CHECK(t.doc["otherData"]["scenario"] == "convoy");
   CHECK(t.doc["otherData"]["policy"] == "py3");
+}
+
+TEST_CASE("trace: a wake-up is an instant on the woken thread's track, with its core and its waker") {
+  // System: 2 cores, no GIL, zero costs; rx (pinned to core 1) blocks in recv at once; tx (pinned
+  // to core 0) computes 1ms and sends. Expectation: three wake-ups: both starts at 0 (waker -1)
+  // and rx's at 1ms onto core 1, woken by tx (thread 1).
+  const Scenario sc = test::scenario(R"({"machine": {"cores": 2, "costs": )" + test::zero_costs().dump() + R"(},
+    "interpreter": {"gil": "nogil"},
+    "threads": [{"name": "rx", "affinity": [1], "program": [{"recv": "m"}]},
+                {"name": "tx", "affinity": [0], "program": [{"native": "1ms"}, {"send": "m"}]}]})");
+  const Traced t = traced(sc);
+  std::vector<std::tuple<int64_t, int, int, int>> wakes;  // ts, thread, core, waker
+  for (const auto& e : t.doc["traceEvents"])
+    if (e["ph"] == "i" && e["name"] == "wake-up") wakes.emplace_back(ns(e["ts"]), e["tid"], e["args"]["core"], e["args"]["waker"]);
+  std::sort(wakes.begin(), wakes.end());
+  using W = std::tuple<int64_t, int, int, int>;
+  CHECK(wakes == std::vector<W>{W{0, 0, 1, -1}, W{0, 1, 0, -1}, W{1000000, 0, 1, 1}});
 }
 
 TEST_CASE("trace: a window keeps only the events inside it, slices clipped to its edges") {
