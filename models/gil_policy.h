@@ -18,8 +18,9 @@ public:
   virtual ~GilHost() = default;
   virtual Engine& engine() = 0;
   Time now() { return engine().now(); }
-  /// The thread spends `work` of CPU on its core, then the policy's step(t, code) runs.
-  virtual void burst(int t, Time work, uint8_t code) = 0;
+  /// The thread spends `work` of CPU on its core, in user mode or in a system call (`exec`), then
+  /// the policy's step(t, code) runs.
+  virtual void burst(int t, Time work, uint8_t code, Exec exec) = 0;
   /// The thread sleeps (leaves its core); once woken and back on a core, step(t, code) runs.
   virtual void sleep(int t, uint8_t code) = 0;
   /// Wakes a sleeping thread; back on a core it spends `work`, then step(t, code) runs. `waker`

@@ -40,7 +40,7 @@ void Py2Gil::slow_wait(int t) {
   const FutexWaitCall call = split_futex_wait(draw(p_.syscall));
   w_[t].back = call.back;
   if (call.entry > Time::zero()) {
-    host_->burst(t, call.entry, kWaitEntered);
+    host_->burst(t, call.entry, kWaitEntered, Exec::kKernel);
     return;
   }
   sleep_queued(t);
@@ -93,7 +93,7 @@ void Py2Gil::drop(int t, DropReason) {
   host_->released(t);
   const Time cost = futex_wake(t);
   if (cost > Time::zero()) {
-    host_->burst(t, cost, kPosted);
+    host_->burst(t, cost, kPosted, Exec::kSyscall);
     return;
   }
   host_->done(t);
@@ -108,7 +108,8 @@ void Py2Gil::check(int t) {
   locked_ = false;
   if (nwaiters_ > 0) host_->note(GilEvent::kCheck, t);
   const Time check_cost = draw(p_.gil_check);
-  host_->burst(t, check_cost + futex_wake(t), kCheckPosted);
+  const Time wake = futex_wake(t);  // zero: no waiter counted, no system call
+  host_->burst(t, check_cost + wake, kCheckPosted, wake > Time::zero() ? Exec::kSyscall : Exec::kUser);
 }
 
 void Py2Gil::step(int t, uint8_t code) {
@@ -131,7 +132,7 @@ void Py2Gil::step(int t, uint8_t code) {
         return;
       }
       if (w_[t].back > Time::zero()) {
-        host_->burst(t, w_[t].back, kWaitReturned);
+        host_->burst(t, w_[t].back, kWaitReturned, Exec::kSyscall);
         return;
       }
       [[fallthrough]];

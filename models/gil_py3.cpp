@@ -43,7 +43,7 @@ void Py3Gil::wait(int t) {
     w.entering = true;
     w.woken_early = false;
     w.back = call.back;
-    host_->burst(t, call.entry, kCondEntered);
+    host_->burst(t, call.entry, kCondEntered, Exec::kKernel);
     return;
   }
   host_->sleep(t, kCondWoken);
@@ -81,7 +81,7 @@ void Py3Gil::step(int t, uint8_t code) {
         // and skips the switch_cond wait (traced on 3.11.7, docs/data/trace-echo-3.11.7.txt).
         // The window is the cost of going back to sleep: one futex call.
         asker_ = t;
-        host_->burst(t, draw(p_.syscall), kAskerBack);
+        host_->burst(t, draw(p_.syscall), kAskerBack, Exec::kUser);
         return;
       }
       if (locked_) {
@@ -108,7 +108,7 @@ void Py3Gil::step(int t, uint8_t code) {
       }
       // EAGAIN (or the deadline passed): the call returns, and the waiter re-checks as if woken.
       if (w.back > Time::zero()) {
-        host_->burst(t, w.back, kCondWoken);
+        host_->burst(t, w.back, kCondWoken, Exec::kSyscall);
         return;
       }
       step(t, kCondWoken);
@@ -155,7 +155,7 @@ void Py3Gil::ready(int t, bool own_event) {
   // Called for another thread (the asker, from the dropper's step), `t` goes on from an event of
   // its own, so that it runs its program from its own burst's end.
   if (cost > Time::zero() || !own_event) {
-    host_->burst(t, cost, kSwitchSignalled);
+    host_->burst(t, cost, kSwitchSignalled, cost > Time::zero() ? Exec::kSyscall : Exec::kUser);
     return;
   }
   host_->done(t);
@@ -192,7 +192,7 @@ void Py3Gil::do_drop(int t, bool may_wait) {
     const Time call = draw(p_.syscall);
     const Time cost = Time::sat_add(call, ipi(signal_to_));  // another core must be interrupted
     if (cost > Time::zero()) {
-      host_->burst(t, cost, kSignalled);
+      host_->burst(t, cost, kSignalled, Exec::kSyscall);
       return;
     }
   }

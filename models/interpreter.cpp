@@ -95,7 +95,7 @@ void Interpreter::on_burst_end(int t) {
       th.recv_from = -1;
       const Time extra = free_buffer(t, from);
       if (extra > Time::zero()) {
-        os_.run(t, extra);  // then kStepContinue
+        os_.run(t, extra, Exec::kSyscall);  // still in the recv; then kStepContinue
         return;
       }
       proceed(t);
@@ -315,7 +315,7 @@ bool Interpreter::channel_call(int t, const Op& op) {
   if (cost == Time::zero()) return false;
   set_act(t, Act::kNative);
   th.step = kStepContinue;
-  os_.run(t, cost);
+  os_.run(t, cost, Exec::kSyscall);
   return true;
 }
 
@@ -357,9 +357,9 @@ void Interpreter::finish(int t) {
   if (!plans_[t].daemon && --live_ == 0) engine_.stop();
 }
 
-void Interpreter::burst(int t, Time work, uint8_t code) {
+void Interpreter::burst(int t, Time work, uint8_t code, Exec exec) {
   th_[t].step = code;
-  os_.run(t, work);
+  os_.run(t, work, exec);
 }
 
 void Interpreter::sleep(int t, uint8_t code) {

@@ -55,7 +55,7 @@ public:
   void on_core_change(int t) override;
   // GilHost
   Engine& engine() override { return engine_; }
-  void burst(int t, Time work, uint8_t code) override;
+  void burst(int t, Time work, uint8_t code, Exec exec) override;
   void sleep(int t, uint8_t code) override;
   WakeTarget wake(int t, Time work, uint8_t code, int waker = -1) override;
   void done(int t) override;

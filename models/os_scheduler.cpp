@@ -29,6 +29,7 @@ OsScheduler::OsScheduler(Engine& engine, const MachineConfig& machine, uint64_t 
     cores_[c].burst_timer = engine_.make_timer(this, kBurstEnd, static_cast<uint32_t>(c), prio::kBurstEnd);
     cores_[c].slice_timer = engine_.make_timer(this, kSliceEnd, static_cast<uint32_t>(c), prio::kSlice);
     cores_[c].balance_timer = engine_.make_timer(this, kBalance, static_cast<uint32_t>(c), prio::kSlice);
+    cores_[c].resched_timer = engine_.make_timer(this, kResched, static_cast<uint32_t>(c), prio::kSlice);
     cores_[c].poll_window = deep_.after;
     if (stall_.enabled && !stall_.together)
       cores_[c].stall_timer = engine_.make_timer(this, kStall, static_cast<uint32_t>(c), prio::kTimer);
@@ -67,13 +68,28 @@ void OsScheduler::on_event(uint32_t kind, uint32_t arg) {
           break;
         }
       }
+      if (core.resched && th.exec == Exec::kSyscall) {
+        // Back to user mode with a reschedule pending: exit_to_user_mode_loop calls schedule()
+        // before the thread runs on; it hears of its call's end when it is back on a core.
+        core.resched = false;
+        engine_.cancel(core.resched_timer);
+        if (repick_switches(core)) {
+          preempt(static_cast<int>(arg));
+          break;
+        }
+      }
+      th.exec = Exec::kUser;
       in_callback_ = static_cast<int>(arg);
       client_.on_burst_end(t);
       in_callback_ = -1;
       assert((th.state != kRunning || engine_.pending(core.burst_timer)) && "client left a thread without work");
       if (core.preempt_due) {  // a wake-up preemption that arrived during the callback
         core.preempt_due = false;
-        if (core.current >= 0 && !core.queue.empty() &&
+        if (sched_.resched_ipi && core.current == t && th.exec == Exec::kSyscall) {
+          // The wake-up came from inside a system call (a futex wake, a socket write): the
+          // waker finishes the call and switches on its way back to user mode.
+          core.resched = true;
+        } else if (core.current >= 0 && !core.queue.empty() &&
             (sched_.eevdf ? renew_deadline(core) || pick_eevdf(core, true) != core.current
                           : current_vruntime(core) - threads_[core.queue.back()].vruntime >
                                 sched_.wakeup_granularity.count()))
@@ -93,6 +109,15 @@ void OsScheduler::on_event(uint32_t kind, uint32_t arg) {
     case kWakeArrive:
       arrive(static_cast<int>(arg));
       break;
+    case kResched: {
+      Core& core = cores_[arg];
+      // In the kernel the interrupt returns to kernel code: no preemption (preempt=none); the
+      // flag waits for the return to user mode.
+      if (!core.resched || core.current < 0 || threads_[core.current].exec != Exec::kUser) break;
+      core.resched = false;
+      if (repick_switches(core)) preempt(static_cast<int>(arg));
+      break;
+    }
     case kBalance:  // the tick's idle balance: the queued threads may have gone cold by now
       dispatch(static_cast<int>(arg));
       break;
@@ -140,9 +165,10 @@ void OsScheduler::arm_stall(int c) {
                      Time::sat_add(start_after_stall(c, engine_.now()), stall_.every.draw(stall_rng_, tick_)));
 }
 
-void OsScheduler::run(int t, Time work) {
+void OsScheduler::run(int t, Time work, Exec exec) {
   Thread& th = threads_[t];
   assert(th.state == kRunning);
+  th.exec = exec;
   th.left = work;
   th.len = work;
   th.exec_from = start_after_stall(th.core, engine_.now());
@@ -209,10 +235,12 @@ WakeTarget OsScheduler::wake(int t, Time work, int waker, bool sync) {
   assert(th.state == kBlocked);
   th.left = work;
   th.len = work;
+  th.exec = Exec::kSyscall;  // the blocking call's way back to user mode (a new thread's start-up, likewise)
   th.state = kWaking;
   th.sync_waker = sync && waker >= 0 && threads_[waker].state == kRunning ? waker : -1;
   const int c = pick_wake_core(t);
   th.target = c;
+  th.waker_core = waker >= 0 && threads_[waker].state == kRunning ? threads_[waker].core : -1;
   obs_.on_wake(engine_.now(), t, waker, c);
   const bool remote = waker >= 0 && threads_[waker].state == kRunning && threads_[waker].core != c;
   WakeTarget to = remote ? WakeTarget::kRemote : WakeTarget::kLocal;
@@ -272,7 +300,12 @@ void OsScheduler::arrive(int t) {
     // The running thread may be in its burst-end callback right now (it woke this one): it is
     // preempted once the callback has given it its next burst.
     if (c == in_callback_) core.preempt_due = true;
-    else preempt(c);
+    else if (sched_.resched_ipi && th.waker_core >= 0 && th.waker_core != c) {
+      if (!core.resched) {
+        core.resched = true;
+        engine_.schedule_after(core.resched_timer, wakeup_latency_.draw(rng_, tick_));
+      }
+    } else preempt(c);
   } else {
     arm_slice(c);
   }
@@ -373,6 +406,10 @@ void OsScheduler::leave_core(int t) {
   th.ran = true;
   engine_.cancel(core.burst_timer);
   engine_.cancel(core.slice_timer);
+  if (core.resched) {  // blocking or preempted: schedule() has run, the request is spent
+    core.resched = false;
+    engine_.cancel(core.resched_timer);
+  }
   update_min_vruntime(core);
   update_idle(th.core);
   obs_.on_core(now, th.core, -1);
@@ -491,6 +528,15 @@ void OsScheduler::place_eevdf(int t, int c, bool asleep) {
   if (lag < 0 && asleep) lag = std::min<int64_t>(0, lag + (engine_.now() - th.left_core).count() / 2);
   th.vruntime = n == 0 ? core.min_vruntime : avg_vruntime(core) - lag * (n + 1) / n;
   th.deadline = th.vruntime + (th.ran ? slice_ : slice_ / 2);
+}
+
+// A reschedule asked earlier (TIF_NEED_RESCHED) is acted on: __schedule -> pick_next_task. It
+// switches when the pick is another thread than the running one: EEVDF's pick_eevdf after
+// update_curr (a used-up request gets its next deadline), CFS's leftmost virtual runtime.
+bool OsScheduler::repick_switches(Core& c) {
+  if (c.current < 0 || c.queue.empty()) return false;
+  if (sched_.eevdf) return renew_deadline(c) || pick_eevdf(c, true) != c.current;
+  return threads_[c.queue.back()].vruntime < current_vruntime(c);
 }
 
 // check_preempt_wakeup_fair: update the running thread (a used-up request reschedules), then

@@ -38,7 +38,7 @@ public:
   /// A new thread: runnable now, placed like a woken one; it first runs `work`.
   void spawn(int t, Time work) { (void)wake(t, work, -1); }
   /// From on_burst_end: the thread stays on its core for `work` more.
-  void run(int t, Time work);
+  void run(int t, Time work, Exec exec = Exec::kUser);
   /// From on_burst_end: the thread blocks and leaves its core.
   void sleep(int t);
   /// Makes a sleeping thread runnable; once on a core it runs `work` and then on_burst_end.
@@ -92,7 +92,7 @@ public:
 
 private:
   enum State : uint8_t { kBlocked, kWaking, kQueued, kRunning, kExited };
-  enum Kind : uint32_t { kBurstEnd, kSliceEnd, kWakeArrive, kBalance, kStall };
+  enum Kind : uint32_t { kBurstEnd, kSliceEnd, kWakeArrive, kBalance, kStall, kResched };
 
   struct Thread {
     Time left;          ///< burst work left, counted from `exec_from` while running
@@ -109,8 +109,10 @@ private:
     State state = kBlocked;
     bool reserved = false;  ///< while waking: counted in its target core's `incoming`
     bool ran = false;       ///< has been on a core (else it is cache-cold everywhere)
+    Exec exec = Exec::kUser;  ///< where the current burst runs (user mode, a system call)
     bool pinned = false;    ///< restricted to the cores of its affinity mask (allow_)
     int32_t sync_waker = -1;  ///< while waking: the thread that woke it synchronously
+    int32_t waker_core = -1;  ///< while waking: the core of the thread whose call woke it
     TimerId wake_timer = 0;
     Time cold_idle;  ///< how long its core had idled when it was put on it, until its first native phase
     uint64_t voluntary = 0;    ///< times it left its core blocking (getrusage ru_nvcsw)
@@ -132,6 +134,8 @@ private:
     Time poll_window;   ///< costs.deep_idle.adaptive: the host's halt-poll window for this vCPU
     uint64_t switches = 0;
     bool preempt_due = false;  ///< a wake-up preemption waits for the current callback to end
+    bool resched = false;      ///< TIF_NEED_RESCHED: a wake-up from another core, or from a system call on this one
+    TimerId resched_timer = 0;  ///< the reschedule IPI's arrival
     int32_t sync_wakee = -1;   ///< runs when the current thread's burst ends (a sync wake-up)
     int32_t next = -1;         ///< EEVDF: the thread the next dispatch takes (a sync wakee)
   };
@@ -154,6 +158,7 @@ private:
   bool renew_deadline(Core& c);
   /// `asleep`: the thread's lag dates from its last block (left_core), not from now.
   void place_eevdf(int t, int c, bool asleep);
+  bool repick_switches(Core& c);
   bool eevdf_preempts(Core& c, int woken);
   void update_min_vruntime(Core& c);
   void enqueue(int core, int t);

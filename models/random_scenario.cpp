@@ -116,7 +116,8 @@ ordered_json random_scenario(uint64_t seed) {
                             {"wakeup_granularity", g.pick({"0ns", "1ms"})},
                             {"wakeup_preemption", g.chance(80)},
                             {"migration_cost", g.pick({"0ns", "500us"})},
-                            {"policy", g.pick({"cfs", "eevdf"})}};
+                            {"policy", g.pick({"cfs", "eevdf"})},
+                            {"resched", g.pick({"instant", "ipi"})}};
   doc["machine"] = machine;
 
   ordered_json interp;

@@ -129,6 +129,13 @@ struct SchedulerParams {
   Time sleeper_credit = Time::ms(3);
   /// Whether a woken thread may preempt at all. Default: true.
   bool wakeup_preemption = true;
+  /// When a wake-up's preemption of a busy core takes effect. "instant" (false): the moment the
+  /// woken thread is put on the core's run queue. "ipi" (true), Linux without kernel preemption
+  /// (preempt=none): a wake-up from another core only sets TIF_NEED_RESCHED there and sends a
+  /// reschedule interrupt, which arrives costs.wakeup_latency later; the core reschedules when
+  /// the interrupt (or the current system call) returns to user mode, or when its thread blocks.
+  /// tools/calibrate writes "ipi". Default: "instant".
+  bool resched_ipi = false;
   /// A queued thread that left a core less than this ago is cache-hot: a core going idle does
   /// not pull it (Linux `task_hot()`, `sysctl_sched_migration_cost`). 0: any queued thread is
   /// pulled at once. Default: 500us.

@@ -270,7 +270,7 @@ void load_costs(const Node& n, Costs& c) {
 void load_scheduler(const Node& n, SchedulerParams& s) {
   n.expect_object("scheduler settings");
   n.only_keys({"timeslice", "wakeup_granularity", "sleeper_credit", "wakeup_preemption", "migration_cost",
-               "tick_period", "policy", "base_slice"});
+               "tick_period", "policy", "base_slice", "resched"});
   if (n.has("timeslice")) {
     s.timeslice = n.at("timeslice").duration();
     if (s.timeslice <= Time::zero()) n.at("timeslice").fail("the time slice must be positive");
@@ -283,6 +283,11 @@ void load_scheduler(const Node& n, SchedulerParams& s) {
     const std::string p = n.at("policy").str();
     if (p != "cfs" && p != "eevdf") n.at("policy").fail("expected \"cfs\" or \"eevdf\", got \"" + p + "\"");
     s.eevdf = p == "eevdf";
+  }
+  if (n.has("resched")) {
+    const std::string r = n.at("resched").str();
+    if (r != "instant" && r != "ipi") n.at("resched").fail("expected \"instant\" or \"ipi\", got \"" + r + "\"");
+    s.resched_ipi = r == "ipi";
   }
   if (n.has("base_slice")) s.base_slice = n.at("base_slice").duration();
   if (n.has("tick_period")) {

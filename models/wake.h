@@ -14,6 +14,18 @@ enum class WakeTarget : uint8_t {
   kDeepIdle,  ///< another core idle for costs.deep_idle.after or more (costs.deep_idle.wake)
 };
 
+/// Where a burst of work runs, for when a reschedule asked of its core takes effect (Linux with
+/// preempt=none, scheduler.resched "ipi"): user code is interrupted (the reschedule IPI's return
+/// to user mode, irqentry_exit_to_user_mode); kernel code is not (no kernel preemption) and the
+/// reschedule waits for the system call's return to user mode (syscall_exit_to_user_mode ->
+/// exit_to_user_mode_loop: `if (ti_work & _TIF_NEED_RESCHED) schedule()`) or for the thread to
+/// sleep.
+enum class Exec : uint8_t {
+  kUser,     ///< Python bytecode or C code in user mode
+  kSyscall,  ///< a system call, or ending in one: back in user mode at the burst's end
+  kKernel,   ///< kernel code that goes on in the kernel (a futex_wait's entry, up to its compare)
+};
+
 /// What interrupting the woken thread's core adds for the waker: nothing for kLocal, `wake` for
 /// kRemote, `deep_wake` (costs.deep_idle.wake) for kDeepIdle; drawn from the caller's stream.
 inline Time ipi_cost(WakeTarget to, const DurationSpec& wake, const DurationSpec& deep_wake, Rng& rng, Time tick) {

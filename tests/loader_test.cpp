@@ -55,6 +55,7 @@ TEST_CASE("loader: every error names the JSON path and the reason") {
   CHECK(load_error(R"({"machine":{"cores":0},"threads":[]})") == "/machine/cores: a machine needs at least 1 core, got 0");
   CHECK(load_error(R"({"machine":{"cpus":4},"threads":[]})") == "/machine/cpus: unknown key \"cpus\" (allowed: cores, profile, costs, scheduler)");
   CHECK(load_error(R"({"threads":[]})") == "/threads: a scenario needs at least one thread");
+  CHECK(load_error(R"({"machine":{"scheduler":{"resched":"later"}},"threads":[]})") == "/machine/scheduler/resched: expected \"instant\" or \"ipi\", got \"later\"");
   CHECK(load_error(R"({"threads":[{"program":[]}]})") == "/threads/0/program: empty list of phases");
   CHECK(load_error(R"({"threads":[{"program":[{"cpu":-5}]}]})") == "/threads/0/program/0/cpu: negative duration -5");
   CHECK(load_error(R"({"threads":[{"program":[{"cpu":1.5}]}]})") == "/threads/0/program/0/cpu: expected a duration (a string such as \"5ms\" or an integer of nanoseconds), got a fractional number");

@@ -338,3 +338,68 @@ TEST_CASE("os: an idle core does not pull a thread it may not run on") {
   CHECK(r.cores[1].busy == Time::ms(5));
   CHECK(r.threads[1].finish >= Time::ms(21));
 }
+
+TEST_CASE("os: resched \"ipi\": a wake-up from another core preempts when the interrupt returns to user mode") {
+  // System: 2 cores, no GIL, CFS, zero costs but wakeup_latency 50us and socket_call 250us. rx,
+  // pinned to core 1, blocks in recv at 50us (its start crosses the wake-up latency); hog, pinned
+  // to core 1, starts at 100us and runs from 150us; tx, on core 0 from 50us, computes 2ms and
+  // sends at 2050us, waking rx onto core 1, where hog's 1.9ms of virtual runtime are more than the
+  // 1ms wake-up granularity ahead of rx's: rx preempts hog. rx then copies the message (250us)
+  // and computes 1ms.
+  // Expectation: "instant": rx runs at 2050us and ends at 3300us. "ipi": the reschedule
+  // interrupt arrives at 2100us: hog in C code is preempted then (rx ends at 3350us); hog in a
+  // run of 250us send calls (from 150us) is in the kernel then, and is preempted when its call
+  // returns, at 2150us (rx ends at 3400us). Either way hog is preempted once and rx never.
+  struct Case {
+    const char* resched;
+    bool hog_in_kernel;
+    Time rx_end;
+  };
+  for (const Case& k : {Case{"instant", false, Time::us(3300)}, Case{"instant", true, Time::us(3300)},
+                        Case{"ipi", false, Time::us(3350)}, Case{"ipi", true, Time::us(3400)}}) {
+    CAPTURE(k.resched, k.hog_in_kernel);
+    json costs = test::zero_costs();
+    costs["wakeup_latency"] = "50us";
+    costs["socket_call"] = "250us";
+    const json hog = k.hog_in_kernel ? json::array({{{"loop", 40}, {"do", json::array({{{"send", "sink"}}})}}})
+                                     : json::array({{{"native", "10ms"}}});
+    const json doc = {
+        {"machine", {{"cores", 2}, {"costs", costs}, {"scheduler", {{"resched", k.resched}}}}},
+        {"interpreter", {{"gil", "nogil"}}},
+        {"threads", json::array({{{"name", "rx"}, {"affinity", {1}}, {"program", json::array({{{"recv", "m"}}, {{"native", "1ms"}}})}},
+                                 {{"name", "hog"}, {"affinity", {1}}, {"start", "100us"}, {"program", hog}},
+                                 {{"name", "tx"}, {"affinity", {0}}, {"program", json::array({{{"native", "2ms"}}, {{"send", "m"}}})}}})}};
+    const RunResult r = simulate(load_scenario(doc, "test.json"));
+    REQUIRE(r.complete);
+    CHECK(r.threads[0].finish == k.rx_end);
+    CHECK(r.threads[1].involuntary_switches == 1);
+    CHECK(r.threads[0].involuntary_switches == 0);
+  }
+}
+
+TEST_CASE("os: resched \"ipi\": a wake-up from inside a system call on the same core switches at the call's return") {
+  // System: 1 core, py2, check interval 100, tick 10ns (a check every 1us), syscall 1us (its
+  // compare at three quarters), other costs zero, CFS. a computes 20ms; b starts at 5000.5us
+  // and preempts a (a new thread, 3ms of sleeper credit), finds the GIL held, enters futex_wait
+  // and sleeps at its compare, 5001.25us. a, back, checks at 5001.75us: its sem_post's
+  // FUTEX_WAKE (1us) wakes b onto a's core, where b preempts a. b's way back from futex_wait
+  // (1us), then it takes the free GIL and computes 1ms.
+  // Expectation: "instant": a is switched out as it wakes b, b ends at 6002.75us. "ipi": a
+  // finishes its FUTEX_WAKE and is switched out on its return to user mode, before re-taking the
+  // GIL: b ends 1us later, at 6003.75us. a is preempted twice either way, b blocks once.
+  for (auto [mode, b_end] : {std::pair{"instant", Time::ns(6002750)}, std::pair{"ipi", Time::ns(6003750)}}) {
+    CAPTURE(mode);
+    json costs = test::zero_costs();
+    costs["tick"] = "10ns";
+    costs["syscall"] = "1us";
+    const json doc = {{"machine", {{"cores", 1}, {"costs", costs}, {"scheduler", {{"resched", mode}}}}},
+                      {"interpreter", {{"gil", "py2"}, {"check_interval", 100}}},
+                      {"threads", json::array({{{"name", "a"}, {"program", json::array({{{"cpu", "20ms"}}})}},
+                                               {{"name", "b"}, {"start", "5000500ns"}, {"program", json::array({{{"cpu", "1ms"}}})}}})}};
+    const RunResult r = simulate(load_scenario(doc, "test.json"));
+    REQUIRE(r.complete);
+    CHECK(r.threads[1].finish == b_end);
+    CHECK(r.threads[0].involuntary_switches == 2);
+    CHECK(r.threads[1].voluntary_switches == 1);
+  }
+}
