@@ -408,6 +408,69 @@ def futex_trace_summary():
                p.stderr + p.stdout)
 
 
+def sched_stats_summary(gilsim):
+    """tools/validate/sched_stats on a small perf script and on a gilsim trace, each with figures
+    fixed by construction. perf: workers 101 and 102 of process 100 on two CPUs; 102 blocks at 10
+    us, is woken by 101 from CPU 0 onto the idle CPU 1 at 20 us and runs at 30 us; blocks at 40;
+    is woken onto CPU 0, where 101 runs, at 50 and preempts 101 at 53; blocks at 60; 101 blocks
+    at 70. gilsim: the reschedule-interrupt case of the OS tests (rx woken from core 0 onto core
+    1, where hog computes, at 2050 us; the interrupt switches hog out 50 us later)."""
+    def at(us):
+        return "%.6f" % (1000.0 + us / 1e6)
+
+    def sw(cpu, when, cur, prev, state, nxt):
+        comm = "python" if cur else "swapper"
+        return "%s %s [%03d] %s: sched:sched_switch: prev_comm=%s prev_pid=%d prev_prio=120 prev_state=%s ==> " \
+               "next_comm=%s next_pid=%d next_prio=120" % (
+                   comm, "100/%d" % cur if cur else "0/0", cpu, at(when), "python" if prev else "swapper/%d" % cpu,
+                   prev, state, "python" if nxt else "swapper/%d" % cpu, nxt)
+
+    def waking(cpu, when, cur, who, target):
+        return "python 100/%d [%03d] %s: sched:sched_waking: comm=python pid=%d prio=120 target_cpu=%03d" % (
+            cur, cpu, at(when), who, target)
+
+    lines = ["python 100/100 [000] %s: sched:sched_waking: comm=python pid=100 prio=120 target_cpu=000" % at(-100),
+             sw(0, 0, 0, 0, "R", 101), sw(1, 0, 0, 0, "R", 102), sw(1, 10, 102, 102, "S", 0),
+             waking(0, 20, 101, 102, 1), sw(1, 30, 0, 0, "R", 102), sw(1, 40, 102, 102, "S", 0),
+             waking(0, 50, 101, 102, 0), sw(0, 53, 101, 101, "R", 102), sw(0, 60, 102, 102, "S", 101),
+             sw(0, 70, 101, 101, "S", 0)]
+    tool = os.path.join(ROOT, "tools", "validate", "sched_stats")
+    want_perf = {"threads": 2, "window_s": 7e-05, "wakeups/s": 28571, "cross_cpu": 0.5, "onto_busy": 0.5,
+                 "onto_busy_preempting": 1.0, "preempt_delay_us_quartiles": [3.0] * 3,
+                 "latency_onto_idle_us_quartiles": [10.0] * 3, "latency_onto_busy_us_quartiles": [3.0] * 3,
+                 "voluntary/s": 57143, "involuntary/s": 14286}
+    scen = {"machine": {"cores": 2, "costs": {"tick": "0ns", "syscall": "0ns", "wake": "0ns", "context_switch": "0ns",
+                                              "wakeup_latency": "50us", "gil_check": "0ns", "socket_call": "250us",
+                                              "timer_slack": "0ns"}, "scheduler": {"resched": "ipi"}},
+            "interpreter": {"gil": "nogil"},
+            "threads": [{"name": "rx", "affinity": [1], "program": [{"native": "10us"}, {"recv": "m"}, {"native": "1ms"}]},
+                        {"name": "hog", "affinity": [1], "start": "100us", "program": [{"native": "10ms"}]},
+                        {"name": "tx", "affinity": [0], "program": [{"native": "2ms"}, {"send": "m"}]}]}
+    # 4 wake-ups in 11.4 ms (three starts onto idle cores, 50 us each; rx's, the one from another
+    # core, onto busy core 1); rx blocks once, hog is preempted once.
+    want_gilsim = {"threads": 3, "window_s": 0.0114, "wakeups/s": 351, "cross_cpu": 0.25, "onto_busy": 0.25,
+                   "onto_busy_preempting": 1.0, "preempt_delay_us_quartiles": [50.0] * 3,
+                   "latency_onto_idle_us_quartiles": [50.0] * 3, "latency_onto_busy_us_quartiles": [50.0] * 3,
+                   "voluntary/s": 88, "involuntary/s": 88}
+    with tempfile.TemporaryDirectory() as d:
+        perf = os.path.join(d, "perf.txt")
+        with open(perf, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        p = subprocess.run([sys.executable, tool, perf, "--threads", "2", "--format", "json"], capture_output=True, text=True)
+        got = json.loads(p.stdout) if p.returncode == 0 else p.stderr
+        record("validate/sched_stats: a perf script's wake-ups, preemptions and switches", got == want_perf, "%r" % (got,))
+        sc, tr = os.path.join(d, "s.json"), os.path.join(d, "t.json")
+        with open(sc, "w") as f:
+            json.dump(scen, f)
+        subprocess.run([gilsim, "run", sc, "--trace", tr], capture_output=True, text=True)
+        p = subprocess.run([sys.executable, tool, tr, "--format", "json"], capture_output=True, text=True)
+        got = json.loads(p.stdout) if p.returncode == 0 else p.stderr
+        record("validate/sched_stats: the same figures from a gilsim trace", got == want_gilsim, "%r" % (got,))
+    p = subprocess.run([sys.executable, tool, os.path.join(ROOT, "no-such-trace.txt")], capture_output=True, text=True)
+    record("validate/sched_stats: a missing file is refused in one line",
+           p.returncode != 0 and len(p.stderr.strip().splitlines()) == 1 and not p.stdout, p.stderr + p.stdout)
+
+
 def futex_trace_poll_turns():
     """tools/validate/futex_trace on a small poll-mode perf script: the I/O thread's selects less
     than 200 us apart make a turn (first and last turn left out); the other threads' wake-ups
@@ -483,6 +546,7 @@ def main():
     poll_op_split(gilsim)
     median_intervals()
     futex_trace_summary()
+    sched_stats_summary(gilsim)
     futex_trace_poll_turns()
     validate_from_refuses()
     passed = sum(1 for _, ok in results if ok)
