@@ -412,8 +412,8 @@ def sched_stats_summary(gilsim):
     """tools/validate/sched_stats on a small perf script and on a gilsim trace, each with figures
     fixed by construction. perf: workers 101 and 102 of process 100 on two CPUs; 102 blocks at 10
     us, is woken by 101 from CPU 0 onto the idle CPU 1 at 20 us and runs at 30 us; blocks at 40;
-    is woken onto CPU 0, where 101 runs, at 50 and preempts 101 at 53; blocks at 60; 101 blocks
-    at 70. gilsim: the reschedule-interrupt case of the OS tests (rx woken from core 0 onto core
+    is woken onto CPU 0, where 101 runs, at 50 and preempts 101 at 53; blocks at 60; 101, woken at
+    65 from CPU 1 while still on CPU 0 (on its way to sleep), blocks at 70. gilsim: the reschedule-interrupt case of the OS tests (rx woken from core 0 onto core
     1, where hog computes, at 2050 us; the interrupt switches hog out 50 us later)."""
     def at(us):
         return "%.6f" % (1000.0 + us / 1e6)
@@ -433,11 +433,12 @@ def sched_stats_summary(gilsim):
              sw(0, 0, 0, 0, "R", 101), sw(1, 0, 0, 0, "R", 102), sw(1, 10, 102, 102, "S", 0),
              waking(0, 20, 101, 102, 1), sw(1, 30, 0, 0, "R", 102), sw(1, 40, 102, 102, "S", 0),
              waking(0, 50, 101, 102, 0), sw(0, 53, 101, 101, "R", 102), sw(0, 60, 102, 102, "S", 101),
+             "swapper 0/0 [001] %s: sched:sched_waking: comm=python pid=101 prio=120 target_cpu=000" % at(65),
              sw(0, 70, 101, 101, "S", 0)]
     tool = os.path.join(ROOT, "tools", "validate", "sched_stats")
-    want_perf = {"threads": 2, "window_s": 7e-05, "wakeups/s": 28571, "cross_cpu": 0.5, "onto_busy": 0.5,
-                 "onto_busy_preempting": 1.0, "preempt_delay_us_quartiles": [3.0] * 3,
-                 "latency_onto_idle_us_quartiles": [10.0] * 3, "latency_onto_busy_us_quartiles": [3.0] * 3,
+    want_perf = {"threads": 2, "window_s": 7e-05, "wakeups/s": 42857, "cross_cpu": 0.667, "wakee_still_on_cpu": 0.333,
+                 "onto_busy": 0.333, "onto_busy_preempting": 1.0, "preempt_delay_us_quartiles": [3.0] * 3,
+                 "onto_idle": 0.333, "latency_onto_idle_us_quartiles": [10.0] * 3, "latency_onto_busy_us_quartiles": [3.0] * 3,
                  "voluntary/s": 57143, "involuntary/s": 14286}
     scen = {"machine": {"cores": 2, "costs": {"tick": "0ns", "syscall": "0ns", "wake": "0ns", "context_switch": "0ns",
                                               "wakeup_latency": "50us", "gil_check": "0ns", "socket_call": "250us",
@@ -448,9 +449,9 @@ def sched_stats_summary(gilsim):
                         {"name": "tx", "affinity": [0], "program": [{"native": "2ms"}, {"send": "m"}]}]}
     # 4 wake-ups in 11.4 ms (three starts onto idle cores, 50 us each; rx's, the one from another
     # core, onto busy core 1); rx blocks once, hog is preempted once.
-    want_gilsim = {"threads": 3, "window_s": 0.0114, "wakeups/s": 351, "cross_cpu": 0.25, "onto_busy": 0.25,
-                   "onto_busy_preempting": 1.0, "preempt_delay_us_quartiles": [50.0] * 3,
-                   "latency_onto_idle_us_quartiles": [50.0] * 3, "latency_onto_busy_us_quartiles": [50.0] * 3,
+    want_gilsim = {"threads": 3, "window_s": 0.0114, "wakeups/s": 351, "cross_cpu": 0.25, "wakee_still_on_cpu": 0.0,
+                   "onto_busy": 0.25, "onto_busy_preempting": 1.0, "preempt_delay_us_quartiles": [50.0] * 3,
+                   "onto_idle": 0.75, "latency_onto_idle_us_quartiles": [50.0] * 3, "latency_onto_busy_us_quartiles": [50.0] * 3,
                    "voluntary/s": 88, "involuntary/s": 88}
     with tempfile.TemporaryDirectory() as d:
         perf = os.path.join(d, "perf.txt")
