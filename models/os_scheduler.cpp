@@ -16,6 +16,7 @@ OsScheduler::OsScheduler(Engine& engine, const MachineConfig& machine, uint64_t 
       rng_(Rng::stream(seed, stable_hash("os"))),
       context_switch_(machine.costs.context_switch),
       wakeup_latency_(machine.costs.wakeup_latency),
+      resched_latency_(machine.costs.resched_latency.value_or(machine.costs.wakeup_latency)),
       deep_(machine.costs.deep_idle),
       stall_(machine.costs.stall),
       stall_rng_(Rng::stream(seed, stable_hash("stall"))),
@@ -29,7 +30,6 @@ OsScheduler::OsScheduler(Engine& engine, const MachineConfig& machine, uint64_t 
     cores_[c].burst_timer = engine_.make_timer(this, kBurstEnd, static_cast<uint32_t>(c), prio::kBurstEnd);
     cores_[c].slice_timer = engine_.make_timer(this, kSliceEnd, static_cast<uint32_t>(c), prio::kSlice);
     cores_[c].balance_timer = engine_.make_timer(this, kBalance, static_cast<uint32_t>(c), prio::kSlice);
-    cores_[c].resched_timer = engine_.make_timer(this, kResched, static_cast<uint32_t>(c), prio::kSlice);
     cores_[c].poll_window = deep_.after;
     if (stall_.enabled && !stall_.together)
       cores_[c].stall_timer = engine_.make_timer(this, kStall, static_cast<uint32_t>(c), prio::kTimer);
@@ -72,7 +72,6 @@ void OsScheduler::on_event(uint32_t kind, uint32_t arg) {
         // Back to user mode with a reschedule pending: exit_to_user_mode_loop calls schedule()
         // before the thread runs on; it hears of its call's end when it is back on a core.
         core.resched = false;
-        engine_.cancel(core.resched_timer);
         if (repick_switches(core)) {
           preempt(static_cast<int>(arg));
           break;
@@ -109,15 +108,6 @@ void OsScheduler::on_event(uint32_t kind, uint32_t arg) {
     case kWakeArrive:
       arrive(static_cast<int>(arg));
       break;
-    case kResched: {
-      Core& core = cores_[arg];
-      // In the kernel the interrupt returns to kernel code: no preemption (preempt=none); the
-      // flag waits for the return to user mode.
-      if (!core.resched || core.current < 0 || threads_[core.current].exec != Exec::kUser) break;
-      core.resched = false;
-      if (repick_switches(core)) preempt(static_cast<int>(arg));
-      break;
-    }
     case kBalance:  // the tick's idle balance: the queued threads may have gone cold by now
       dispatch(static_cast<int>(arg));
       break;
@@ -240,7 +230,6 @@ WakeTarget OsScheduler::wake(int t, Time work, int waker, bool sync) {
   th.sync_waker = sync && waker >= 0 && threads_[waker].state == kRunning ? waker : -1;
   const int c = pick_wake_core(t);
   th.target = c;
-  th.waker_core = waker >= 0 && threads_[waker].state == kRunning ? threads_[waker].core : -1;
   obs_.on_wake(engine_.now(), t, waker, c);
   const bool remote = waker >= 0 && threads_[waker].state == kRunning && threads_[waker].core != c;
   WakeTarget to = remote ? WakeTarget::kRemote : WakeTarget::kLocal;
@@ -253,6 +242,15 @@ WakeTarget OsScheduler::wake(int t, Time work, int waker, bool sync) {
     th.reserved = true;
     update_idle(c);
     const Time latency = (deep ? deep_.wakeup_latency : wakeup_latency_).draw(rng_, tick_);
+    if (latency > Time::zero()) {
+      engine_.schedule_after(th.wake_timer, latency);
+      return to;
+    }
+  } else if (remote && sched_.resched_ipi) {
+    // A busy core of another cache domain: the waker puts the thread on that core's wake list
+    // and interrupts it (ttwu_queue_wakelist, TTWU_QUEUE); the core queues it in the interrupt
+    // (sched_ttwu_pending), and only then may it preempt.
+    const Time latency = resched_latency_.draw(rng_, tick_);
     if (latency > Time::zero()) {
       engine_.schedule_after(th.wake_timer, latency);
       return to;
@@ -300,12 +298,8 @@ void OsScheduler::arrive(int t) {
     // The running thread may be in its burst-end callback right now (it woke this one): it is
     // preempted once the callback has given it its next burst.
     if (c == in_callback_) core.preempt_due = true;
-    else if (sched_.resched_ipi && th.waker_core >= 0 && th.waker_core != c) {
-      if (!core.resched) {
-        core.resched = true;
-        engine_.schedule_after(core.resched_timer, wakeup_latency_.draw(rng_, tick_));
-      }
-    } else preempt(c);
+    else if (sched_.resched_ipi && threads_[core.current].exec != Exec::kUser) core.resched = true;
+    else preempt(c);
   } else {
     arm_slice(c);
   }
@@ -406,10 +400,7 @@ void OsScheduler::leave_core(int t) {
   th.ran = true;
   engine_.cancel(core.burst_timer);
   engine_.cancel(core.slice_timer);
-  if (core.resched) {  // blocking or preempted: schedule() has run, the request is spent
-    core.resched = false;
-    engine_.cancel(core.resched_timer);
-  }
+  core.resched = false;  // blocking or preempted: schedule() has run, the request is spent
   update_min_vruntime(core);
   update_idle(th.core);
   obs_.on_core(now, th.core, -1);

@@ -92,7 +92,7 @@ public:
 
 private:
   enum State : uint8_t { kBlocked, kWaking, kQueued, kRunning, kExited };
-  enum Kind : uint32_t { kBurstEnd, kSliceEnd, kWakeArrive, kBalance, kStall, kResched };
+  enum Kind : uint32_t { kBurstEnd, kSliceEnd, kWakeArrive, kBalance, kStall };
 
   struct Thread {
     Time left;          ///< burst work left, counted from `exec_from` while running
@@ -112,7 +112,6 @@ private:
     Exec exec = Exec::kUser;  ///< where the current burst runs (user mode, a system call)
     bool pinned = false;    ///< restricted to the cores of its affinity mask (allow_)
     int32_t sync_waker = -1;  ///< while waking: the thread that woke it synchronously
-    int32_t waker_core = -1;  ///< while waking: the core of the thread whose call woke it
     TimerId wake_timer = 0;
     Time cold_idle;  ///< how long its core had idled when it was put on it, until its first native phase
     uint64_t voluntary = 0;    ///< times it left its core blocking (getrusage ru_nvcsw)
@@ -134,8 +133,7 @@ private:
     Time poll_window;   ///< costs.deep_idle.adaptive: the host's halt-poll window for this vCPU
     uint64_t switches = 0;
     bool preempt_due = false;  ///< a wake-up preemption waits for the current callback to end
-    bool resched = false;      ///< TIF_NEED_RESCHED: a wake-up from another core, or from a system call on this one
-    TimerId resched_timer = 0;  ///< the reschedule IPI's arrival
+    bool resched = false;      ///< TIF_NEED_RESCHED set while the thread was in the kernel (scheduler.resched "ipi")
     int32_t sync_wakee = -1;   ///< runs when the current thread's burst ends (a sync wake-up)
     int32_t next = -1;         ///< EEVDF: the thread the next dispatch takes (a sync wakee)
   };
@@ -198,6 +196,7 @@ private:
   Rng rng_;
   Time context_switch_;
   DurationSpec wakeup_latency_;
+  DurationSpec resched_latency_;
   DeepIdle deep_;
   Stalls stall_;
   TimerId machine_stall_timer_ = 0;  ///< costs.stall with cores "together"

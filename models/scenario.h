@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,9 @@ struct Costs {
   /// From a wake-up until the woken thread runs on an idle core (IPI, idle exit). Drawn per wake.
   /// Default: uniform(20us, 60us).
   DurationSpec wakeup_latency = DurationSpec::uniform(Time::us(20), Time::us(60));
+  /// scheduler.resched "ipi": from a wake-up made on another core until the busy core it goes to
+  /// takes the interrupt and queues the thread. Drawn per wake-up. Default: as `wakeup_latency`.
+  std::optional<DurationSpec> resched_latency;
   /// Wake-ups of a core idle for `deep_idle.after` or more cost `deep_idle.wake` and take
   /// `deep_idle.wakeup_latency` instead of `wake` and `wakeup_latency`. Default: none (every
   /// idle core wakes alike).
@@ -130,11 +134,12 @@ struct SchedulerParams {
   /// Whether a woken thread may preempt at all. Default: true.
   bool wakeup_preemption = true;
   /// When a wake-up's preemption of a busy core takes effect. "instant" (false): the moment the
-  /// woken thread is put on the core's run queue. "ipi" (true), Linux without kernel preemption
-  /// (preempt=none): a wake-up from another core only sets TIF_NEED_RESCHED there and sends a
-  /// reschedule interrupt, which arrives costs.wakeup_latency later; the core reschedules when
-  /// the interrupt (or the current system call) returns to user mode, or when its thread blocks.
-  /// tools/calibrate writes "ipi". Default: "instant".
+  /// woken thread is put on the core's run queue. "ipi" (true), Linux on CPUs that share no cache
+  /// and without kernel preemption (preempt=none): a thread woken from another core is put on the
+  /// busy core's wake list, and the core queues it when it takes the interrupt,
+  /// costs.resched_latency later; it then switches at once if its thread is in user code, else at
+  /// the end of the thread's system call (or when the thread blocks). tools/calibrate writes
+  /// "ipi". Default: "instant".
   bool resched_ipi = false;
   /// A queued thread that left a core less than this ago is cache-hot: a core going idle does
   /// not pull it (Linux `task_hot()`, `sysctl_sched_migration_cost`). 0: any queued thread is

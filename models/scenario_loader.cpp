@@ -250,13 +250,14 @@ Stalls stalls(const Node& n, Time tick) {
 
 void load_costs(const Node& n, Costs& c) {
   n.expect_object("machine costs");
-  n.only_keys({"tick", "syscall", "wake", "context_switch", "wakeup_latency", "gil_check", "socket_call", "timer_slack",
-               "cold_start", "cold_native", "gil_transfer", "deep_idle", "stall"});
+  n.only_keys({"tick", "syscall", "wake", "context_switch", "wakeup_latency", "resched_latency", "gil_check", "socket_call",
+               "timer_slack", "cold_start", "cold_native", "gil_transfer", "deep_idle", "stall"});
   if (n.has("tick")) c.tick = n.at("tick").duration();
   if (n.has("syscall")) c.syscall = n.at("syscall").duration_spec(false);
   if (n.has("wake")) c.wake = n.at("wake").duration_spec(false);
   if (n.has("context_switch")) c.context_switch = n.at("context_switch").duration();
   if (n.has("wakeup_latency")) c.wakeup_latency = n.at("wakeup_latency").duration_spec(false);
+  if (n.has("resched_latency")) c.resched_latency = n.at("resched_latency").duration_spec(false);
   if (n.has("gil_check")) c.gil_check = n.at("gil_check").duration_spec(false);
   if (n.has("socket_call")) c.socket_call = n.at("socket_call").duration_spec(false);
   if (n.has("timer_slack")) c.timer_slack = n.at("timer_slack").duration_spec(false);

@@ -339,29 +339,31 @@ TEST_CASE("os: an idle core does not pull a thread it may not run on") {
   CHECK(r.threads[1].finish >= Time::ms(21));
 }
 
-TEST_CASE("os: resched \"ipi\": a wake-up from another core preempts when the interrupt returns to user mode") {
-  // System: 2 cores, no GIL, CFS, zero costs but wakeup_latency 50us and socket_call 250us. rx,
+TEST_CASE("os: resched \"ipi\": a wake-up from another core is queued by its interrupt, which preempts in user mode only") {
+  // System: 2 cores, no GIL, CFS, zero costs but wakeup_latency 50us and socket_call 40us. rx,
   // pinned to core 1, blocks in recv at 50us (its start crosses the wake-up latency); hog, pinned
   // to core 1, starts at 100us and runs from 150us; tx, on core 0 from 50us, computes 2ms and
   // sends at 2050us, waking rx onto core 1, where hog's 1.9ms of virtual runtime are more than the
-  // 1ms wake-up granularity ahead of rx's: rx preempts hog. rx then copies the message (250us)
+  // 1ms wake-up granularity ahead of rx's: rx preempts hog. rx then copies the message (40us)
   // and computes 1ms.
-  // Expectation: "instant": rx runs at 2050us and ends at 3300us. "ipi": the reschedule
-  // interrupt arrives at 2100us: hog in C code is preempted then (rx ends at 3350us); hog in a
-  // run of 250us send calls (from 150us) is in the kernel then, and is preempted when its call
-  // returns, at 2150us (rx ends at 3400us). Either way hog is preempted once and rx never.
+  // Expectation: "instant": rx is queued and runs at 2050us, and ends at 3090us. "ipi": core 1
+  // queues rx when the interrupt arrives, at 2100us (resched_latency defaults to the wake-up
+  // latency): hog in C code is preempted then (rx ends at 3140us); hog in a run of 40us send
+  // calls (from 150us) is in the kernel then: its call that ended at 2070us did not see rx yet,
+  // the one ending at 2110us switches it out (rx ends at 3150us). Either way hog is preempted
+  // once and rx never.
   struct Case {
     const char* resched;
     bool hog_in_kernel;
     Time rx_end;
   };
-  for (const Case& k : {Case{"instant", false, Time::us(3300)}, Case{"instant", true, Time::us(3300)},
-                        Case{"ipi", false, Time::us(3350)}, Case{"ipi", true, Time::us(3400)}}) {
+  for (const Case& k : {Case{"instant", false, Time::us(3090)}, Case{"instant", true, Time::us(3090)},
+                        Case{"ipi", false, Time::us(3140)}, Case{"ipi", true, Time::us(3150)}}) {
     CAPTURE(k.resched, k.hog_in_kernel);
     json costs = test::zero_costs();
     costs["wakeup_latency"] = "50us";
-    costs["socket_call"] = "250us";
-    const json hog = k.hog_in_kernel ? json::array({{{"loop", 40}, {"do", json::array({{{"send", "sink"}}})}}})
+    costs["socket_call"] = "40us";
+    const json hog = k.hog_in_kernel ? json::array({{{"loop", 250}, {"do", json::array({{{"send", "sink"}}})}}})
                                      : json::array({{{"native", "10ms"}}});
     const json doc = {
         {"machine", {{"cores", 2}, {"costs", costs}, {"scheduler", {{"resched", k.resched}}}}},
@@ -375,6 +377,19 @@ TEST_CASE("os: resched \"ipi\": a wake-up from another core preempts when the in
     CHECK(r.threads[1].involuntary_switches == 1);
     CHECK(r.threads[0].involuntary_switches == 0);
   }
+  // costs.resched_latency sets the interrupt's delay apart from the wake-up latency of idle cores:
+  // 30us puts rx on core 1 at 2080us, hog in C code preempted then (rx ends at 3120us).
+  json costs = test::zero_costs();
+  costs["wakeup_latency"] = "50us";
+  costs["resched_latency"] = "30us";
+  costs["socket_call"] = "40us";
+  const json doc = {
+      {"machine", {{"cores", 2}, {"costs", costs}, {"scheduler", {{"resched", "ipi"}}}}},
+      {"interpreter", {{"gil", "nogil"}}},
+      {"threads", json::array({{{"name", "rx"}, {"affinity", {1}}, {"program", json::array({{{"recv", "m"}}, {{"native", "1ms"}}})}},
+                               {{"name", "hog"}, {"affinity", {1}}, {"start", "100us"}, {"program", json::array({{{"native", "10ms"}}})}},
+                               {{"name", "tx"}, {"affinity", {0}}, {"program", json::array({{{"native", "2ms"}}, {{"send", "m"}}})}}})}};
+  CHECK(simulate(load_scenario(doc, "test.json")).threads[0].finish == Time::us(3120));
 }
 
 TEST_CASE("os: resched \"ipi\": a wake-up from inside a system call on the same core switches at the call's return") {
