@@ -23,7 +23,9 @@ enum class WakeTarget : uint8_t {
 enum class Exec : uint8_t {
   kUser,     ///< Python bytecode or C code in user mode
   kSyscall,  ///< a system call, or ending in one: back in user mode at the burst's end
-  kKernel,   ///< kernel code that goes on in the kernel (a futex_wait's entry, up to its compare)
+  kKernel,   ///< kernel code that goes on in the kernel (a futex_wait's entry, up to its compare):
+             ///< followed by a kSyscall burst (its way back) or a sleep, which act on a pending
+             ///< reschedule
 };
 
 /// What interrupting the woken thread's core adds for the waker: nothing for kLocal, `wake` for
