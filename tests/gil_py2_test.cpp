@@ -127,6 +127,36 @@ TEST_CASE("py2: a waiter back from EAGAIN finds the lock taken by a newcomer and
   CHECK(r.gil.failed_acquires == 1);
 }
 
+TEST_CASE("py2: with fixed costs two threads on two cores lock into a cycle without sleeps; a system call that varies breaks it") {
+  // System: 2 cores, py2, costs of profile-2.7.18-p.json (tick 8ns, check every 67 ticks =
+  // 536ns, syscall 1494ns, wake 4889ns, gil_transfer 1503ns, gil_check 16ns, context switch
+  // 1583ns, wake-up 10us), two CPU threads of 20ms. With every cost fixed the fight settles into
+  // a cycle of about 2.5us: each post's FUTEX_WAKE (glibc's sem_post: the loser is registered as
+  // a waiter) covers the loser's futex_wait compare, which returns EAGAIN, and the loser takes the
+  // lock while the poster is still in its call. Expectation: the GIL changes hands at every
+  // contended check but the first and the last, and the only block is the second thread's first
+  // wait. Real 2.7.18 threads in this fight block 66,000 times a second (docs/validation.md,
+  // "Context switches"). With `syscall` drawn with a spread of 42ns (2.8 %, a bare FUTEX_WAKE's
+  // spread in gilsim-wakebench) the phase drifts, a compare falls between two posts now and then
+  // and the loser sleeps: over a thousand blocks in the run.
+  auto doc = [](const json& syscall) {
+    return json{{"machine", {{"cores", 2}, {"costs", {{"tick", "8ns"}, {"syscall", syscall}, {"wake", "4889ns"},
+                  {"context_switch", "1583ns"}, {"wakeup_latency", "10us"}, {"gil_check", "16ns"}, {"gil_transfer", "1503ns"}}},
+                  {"scheduler", {{"policy", "eevdf"}, {"resched", "ipi"}}}}},
+                {"interpreter", {{"gil", "py2"}, {"check_interval", 67}}},
+                {"threads", {{{"name", "count"}, {"count", 2}, {"program", {{{"cpu", "20ms"}}}}}}}};
+  };
+  const RunResult fixed = simulate(load_scenario(doc("1494ns"), "test.json"));
+  REQUIRE(fixed.complete);
+  CHECK(fixed.threads[0].voluntary_switches + fixed.threads[1].voluntary_switches == 1);
+  CHECK(fixed.gil.switches == fixed.gil.contended_checks - 2);
+  CHECK(fixed.gil.switches > 70000);
+  const RunResult varied = simulate(load_scenario(doc({{"normal", {{"mean", "1494ns"}, {"sd", "42ns"}}}}), "test.json"));
+  REQUIRE(varied.complete);
+  CHECK(varied.threads[0].voluntary_switches + varied.threads[1].voluntary_switches > 1000);
+  CHECK(varied.gil.switches < fixed.gil.switches);
+}
+
 TEST_CASE("py2: an I/O thread against a CPU thread finishes with or without the latency's tail") {
   // System: the 2.7.18 profile's costs (tick 14ns, check_interval 100, syscall 431ns, wake 3437ns),
   // 2 cores, an echo I/O thread (2000 ops of a non-blocking send and a 13us blocking recv) against
