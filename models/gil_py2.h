@@ -16,9 +16,7 @@ struct Py2Params {
   /// A bare futex call (sem_post with waiters), the return from futex_wait. Drawn per call.
   DurationSpec syscall = DurationSpec::fixed(Time::ns(500));
   /// Extra for the releaser when futex_wake wakes a sleeping thread. Drawn per call.
-  DurationSpec wake = DurationSpec::fixed(Time::us(2));
-  /// The same onto a core idle for costs.deep_idle.after or more (costs.deep_idle.wake).
-  DurationSpec deep_wake = DurationSpec::fixed(Time::us(2));
+  WakeCosts wake;  ///< and onto a deep- or shallow-idle core
   /// The uncontended release + re-acquire at a check. Drawn per check.
   DurationSpec gil_check = DurationSpec::fixed(Time::ns(50));
   uint64_t seed = 1;  ///< the policy draws from Rng::stream(seed, stable_hash("gil"))
@@ -56,7 +54,7 @@ private:
   Time futex_wake(int waker);
   Time draw(const DurationSpec& d) { return d.draw(rng_, Time::zero()); }
   /// What interrupting the woken thread's core adds for the waker.
-  Time ipi(WakeTarget to) { return ipi_cost(to, p_.wake, p_.deep_wake, rng_, Time::zero()); }
+  Time ipi(WakeTarget to) { return ipi_cost(to, p_.wake, rng_, Time::zero()); }
 
   Py2Params p_;
   Rng rng_;

@@ -17,9 +17,7 @@ struct Py3Params {
   /// A bare futex call; also the return from a wait. Drawn per call.
   DurationSpec syscall = DurationSpec::fixed(Time::ns(500));
   /// Extra for the signaller when it wakes a sleeping waiter. Drawn per call.
-  DurationSpec wake = DurationSpec::fixed(Time::us(2));
-  /// The same onto a core idle for costs.deep_idle.after or more (costs.deep_idle.wake).
-  DurationSpec deep_wake = DurationSpec::fixed(Time::us(2));
+  WakeCosts wake;  ///< and onto a deep- or shallow-idle core
   /// How late a timed wait fires after its deadline (kernel timer slack). Drawn per wait.
   DurationSpec timer_slack = DurationSpec::fixed(Time::us(50));
   uint64_t seed = 1;  ///< the policy draws from Rng::stream(seed, stable_hash("gil"))
@@ -66,7 +64,7 @@ private:
   void request_drop();
   Time draw(const DurationSpec& d) { return d.draw(rng_, Time::zero()); }
   /// What interrupting the woken thread's core adds for the waker.
-  Time ipi(WakeTarget to) { return ipi_cost(to, p_.wake, p_.deep_wake, rng_, Time::zero()); }
+  Time ipi(WakeTarget to) { return ipi_cost(to, p_.wake, rng_, Time::zero()); }
 
   Py3Params p_;
   Rng rng_;

@@ -20,8 +20,7 @@ std::unique_ptr<GilPolicy> make_py2(const Scenario& sc) {
   Py2Params p;
   p.interval = c.tick * sc.interpreter.check_interval;
   p.syscall = c.syscall;
-  p.wake = c.wake;
-  p.deep_wake = c.deep_idle.wake;
+  p.wake = wake_costs(c);
   p.gil_check = c.gil_check;
   p.seed = sc.seed;
   return std::make_unique<Py2Gil>(p);
@@ -37,8 +36,7 @@ std::unique_ptr<GilPolicy> make_py3_with(const Scenario& sc, int64_t check_every
   p.interval = Time::us(std::max<int64_t>(1, sc.interpreter.switch_interval.count() / 1000));
   p.check_quantum = sc.machine.costs.tick * check_every;
   p.syscall = sc.machine.costs.syscall;
-  p.wake = sc.machine.costs.wake;
-  p.deep_wake = sc.machine.costs.deep_idle.wake;
+  p.wake = wake_costs(sc.machine.costs);
   p.timer_slack = sc.machine.costs.timer_slack;
   p.seed = sc.seed;
   return std::make_unique<Py3Gil>(p);

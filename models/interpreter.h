@@ -129,10 +129,9 @@ private:
   Engine& engine_;
   Time tick_;
   DurationSpec socket_;   ///< costs.socket_call: a send, or a recv that finds a message
-  DurationSpec wake_;     ///< costs.wake: what a send that wakes a receiver on another core adds
-  DurationSpec deep_wake_;  ///< costs.deep_idle.wake: the same onto a deep-idle core
+  WakeCosts wake_;  ///< what a send that wakes a receiver on another core adds
   /// What interrupting a woken thread's core adds for the waker, drawn from its stream.
-  Time ipi(WakeTarget to, Rng& rng) const { return ipi_cost(to, wake_, deep_wake_, rng, tick_); }
+  Time ipi(WakeTarget to, Rng& rng) const { return ipi_cost(to, wake_, rng, tick_); }
   Time transfer_;         ///< costs.gil_transfer
   bool gil_;            ///< the policy has a GIL (else take, drop and check are skipped)
   int64_t overhead_ppm_;

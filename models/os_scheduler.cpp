@@ -18,6 +18,7 @@ OsScheduler::OsScheduler(Engine& engine, const MachineConfig& machine, uint64_t 
       wakeup_latency_(machine.costs.wakeup_latency),
       resched_latency_(machine.costs.resched_latency.value_or(machine.costs.wakeup_latency)),
       deep_(machine.costs.deep_idle),
+      shallow_(machine.costs.shallow_idle),
       stall_(machine.costs.stall),
       stall_rng_(Rng::stream(seed, stable_hash("stall"))),
       cold_(machine.costs.cold_start),
@@ -234,14 +235,21 @@ WakeTarget OsScheduler::wake(int t, Time work, int waker, bool sync) {
   const bool remote = waker >= 0 && threads_[waker].state == kRunning && threads_[waker].core != c;
   WakeTarget to = remote ? WakeTarget::kRemote : WakeTarget::kLocal;
   if (idle(cores_[c])) {
+    const Time idle_for = engine_.now() - cores_[c].vacant_since;
+    // costs.shallow_idle: the core's last thread left it so recently that it has not halted yet
+    // (the idle loop's polling entry, do_idle): no interrupt, no halt to leave, and no halt for
+    // the host's poll window to count.
+    const bool shallow = shallow_.enabled && cores_[c].last >= 0 && idle_for < shallow_.before;
     // costs.deep_idle: the host stopped polling for this halted vCPU (kvm_vcpu_halt) and must
     // schedule it back in. Idle since its last thread left (since the start if it never had one).
-    const bool deep = deep_.enabled && halt_ends_deep(cores_[c], engine_.now() - cores_[c].vacant_since);
+    const bool deep = !shallow && deep_.enabled && halt_ends_deep(cores_[c], idle_for);
     if (deep && remote) to = WakeTarget::kDeepIdle;
+    if (shallow && remote) to = WakeTarget::kShallowIdle;
     ++cores_[c].incoming;  // reserve the idle core for this thread while the wake-up travels
     th.reserved = true;
     update_idle(c);
-    const Time latency = (deep ? deep_.wakeup_latency : wakeup_latency_).draw(rng_, tick_);
+    const Time latency =
+        (shallow ? shallow_.wakeup_latency : deep ? deep_.wakeup_latency : wakeup_latency_).draw(rng_, tick_);
     if (latency > Time::zero()) {
       engine_.schedule_after(th.wake_timer, latency);
       return to;

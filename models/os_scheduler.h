@@ -198,6 +198,7 @@ private:
   DurationSpec wakeup_latency_;
   DurationSpec resched_latency_;
   DeepIdle deep_;
+  ShallowIdle shallow_;
   Stalls stall_;
   TimerId machine_stall_timer_ = 0;  ///< costs.stall with cores "together"
   /// A host stall of `d` from `now` on core `c`: its thread's burst moves by `d`.

@@ -109,6 +109,9 @@ ordered_json random_scenario(uint64_t seed) {
       costs["stall"] = {{"every", g.chance(50) ? ordered_json({{"exp", g.pick({"100us", "1ms"})}}) : ordered_json(g.pick({"50us", "500us"}))},
                         {"for", g.chance(50) ? g.duration(0, 100000, true) : ordered_json("20us")},
                         {"cores", g.pick({"each", "together"})}};
+    if (g.chance(25))
+      costs["shallow_idle"] = {{"before", g.pick({"1us", "5us", "50us"})}, {"wake", g.pick({"0ns", "300ns"})},
+                               {"wakeup_latency", g.chance(50) ? g.duration(0, 20000, true) : ordered_json("2us")}};
     machine["costs"] = costs;
   }
   if (g.chance(40))

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "models/duration.h"
+#include "models/wake.h"
 #include "sim/time.h"
 
 namespace gilsim {
@@ -39,6 +40,24 @@ struct DeepIdle {
   /// What the waker pays on top of `syscall` to wake a thread onto such a core (replaces `wake`).
   DurationSpec wake;
   /// From the wake-up until the woken thread runs on such a core (replaces `wakeup_latency`).
+  DurationSpec wakeup_latency;
+};
+
+/// `Costs::shallow_idle`: wake-ups of a core whose thread left it so recently that the core has
+/// not halted yet. After a thread blocks, its CPU finishes the system call's way into schedule(),
+/// switches to the idle task and runs the idle loop's entry with TIF_POLLING_NRFLAG set
+/// (kernel/sched/idle.c do_idle: __current_set_polling) before it halts (cpuidle haltpoll:
+/// current_clr_polling_and_test, then HLT, a VM exit). A wake-up in that time needs no
+/// interrupt (try_to_wake_up -> ttwu_queue_wakelist / set_nr_if_polling; a thread not yet off
+/// its CPU is only marked running again, ttwu_runnable), so it is cheap for the waker and the
+/// woken thread runs again soon.
+struct ShallowIdle {
+  bool enabled = false;
+  /// A wake-up less than this after the core's last thread left it finds the core shallow.
+  Time before;
+  /// What the waker pays on top of `syscall` to wake a thread onto such a core (replaces `wake`).
+  DurationSpec wake;
+  /// From such a wake-up until the woken thread runs (replaces `wakeup_latency`).
   DurationSpec wakeup_latency;
 };
 
@@ -82,6 +101,9 @@ struct Costs {
   /// `deep_idle.wakeup_latency` instead of `wake` and `wakeup_latency`. Default: none (every
   /// idle core wakes alike).
   DeepIdle deep_idle;
+  /// Wake-ups of a core whose last thread left it less than `shallow_idle.before` ago cost
+  /// `shallow_idle.wake` and take `shallow_idle.wakeup_latency`. Default: none.
+  ShallowIdle shallow_idle;
   /// Host stalls of the cores. Default: none.
   Stalls stall;
   /// Python 2: the release and immediate re-acquire of the lock at a check with no waiter
@@ -112,6 +134,15 @@ struct Costs {
   /// its core's cache. Default: 0 (tools/calibrate measures it: `handoff`).
   Time gil_transfer;
 };
+
+/// The waker's costs of a wake-up onto another core: busy or briefly idle, deep idle, shallow.
+inline WakeCosts wake_costs(const Costs& c) {
+  WakeCosts w;
+  w.wake = c.wake;
+  w.deep = c.deep_idle.wake;
+  w.shallow = c.shallow_idle.wake;
+  return w;
+}
 
 /// The OS scheduler: per-core run queues ordered by virtual runtime, with Linux CFS's rules
 /// (before 6.6) or EEVDF's (6.6 and later).

@@ -230,6 +230,18 @@ DeepIdle deep_idle(const Node& n) {
   return d;
 }
 
+/// {"before": ..., "wake": ..., "wakeup_latency": ...} or false: Costs::shallow_idle.
+ShallowIdle shallow_idle(const Node& n) {
+  if (!optional_object(n, "shallow_idle", {"before", "wake", "wakeup_latency"}, {})) return {};
+  ShallowIdle d;
+  d.enabled = true;
+  d.before = n.at("before").duration();
+  if (d.before <= Time::zero()) n.at("before").fail("a core is shallow for a positive time after its thread left");
+  d.wake = n.at("wake").duration_spec(false);
+  d.wakeup_latency = n.at("wakeup_latency").duration_spec(false);
+  return d;
+}
+
 /// {"every": ..., "for": ...} or false: Costs::stall.
 Stalls stalls(const Node& n, Time tick) {
   if (n.value().is_object() && n.has("cores")) {  // optional: checked, then the rest as usual
@@ -251,7 +263,7 @@ Stalls stalls(const Node& n, Time tick) {
 void load_costs(const Node& n, Costs& c) {
   n.expect_object("machine costs");
   n.only_keys({"tick", "syscall", "wake", "context_switch", "wakeup_latency", "resched_latency", "gil_check", "socket_call",
-               "timer_slack", "cold_start", "cold_native", "gil_transfer", "deep_idle", "stall"});
+               "timer_slack", "cold_start", "cold_native", "gil_transfer", "deep_idle", "shallow_idle", "stall"});
   if (n.has("tick")) c.tick = n.at("tick").duration();
   if (n.has("syscall")) c.syscall = n.at("syscall").duration_spec(false);
   if (n.has("wake")) c.wake = n.at("wake").duration_spec(false);
@@ -265,6 +277,7 @@ void load_costs(const Node& n, Costs& c) {
   if (n.has("cold_native")) c.cold_native = cold_table(n.at("cold_native"), "cold_native");
   if (n.has("gil_transfer")) c.gil_transfer = n.at("gil_transfer").duration();
   if (n.has("deep_idle")) c.deep_idle = deep_idle(n.at("deep_idle"));
+  if (n.has("shallow_idle")) c.shallow_idle = shallow_idle(n.at("shallow_idle"));
   if (n.has("stall")) c.stall = stalls(n.at("stall"), c.tick);
 }
 

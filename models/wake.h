@@ -12,6 +12,8 @@ enum class WakeTarget : uint8_t {
   kLocal,     ///< the waker's own core, or no waker (a kernel timer): no interrupt to pay
   kRemote,    ///< another core, busy or briefly idle: an IPI (costs.wake)
   kDeepIdle,  ///< another core idle for costs.deep_idle.after or more (costs.deep_idle.wake)
+  kShallowIdle,  ///< another core whose thread left it less than costs.shallow_idle.before ago:
+                 ///< not yet halted, no interrupt needed (costs.shallow_idle.wake)
 };
 
 /// Where a burst of work runs, for when a reschedule asked of its core takes effect (Linux with
@@ -28,11 +30,23 @@ enum class Exec : uint8_t {
              ///< reschedule
 };
 
-/// What interrupting the woken thread's core adds for the waker: nothing for kLocal, `wake` for
-/// kRemote, `deep_wake` (costs.deep_idle.wake) for kDeepIdle; drawn from the caller's stream.
-inline Time ipi_cost(WakeTarget to, const DurationSpec& wake, const DurationSpec& deep_wake, Rng& rng, Time tick) {
-  if (to == WakeTarget::kLocal) return Time::zero();
-  return (to == WakeTarget::kDeepIdle ? deep_wake : wake).draw(rng, tick);
+/// What the waker pays on top of its system call to wake a thread onto another core.
+struct WakeCosts {
+  DurationSpec wake = DurationSpec::fixed(Time::us(2));     ///< costs.wake (kRemote)
+  DurationSpec deep = DurationSpec::fixed(Time::us(2));     ///< costs.deep_idle.wake (kDeepIdle)
+  DurationSpec shallow = DurationSpec::fixed(Time::us(2));  ///< costs.shallow_idle.wake (kShallowIdle)
+};
+
+/// What interrupting the woken thread's core adds for the waker: nothing for kLocal, else the
+/// target's cost; drawn from the caller's stream.
+inline Time ipi_cost(WakeTarget to, const WakeCosts& c, Rng& rng, Time tick) {
+  switch (to) {
+    case WakeTarget::kLocal: return Time::zero();
+    case WakeTarget::kDeepIdle: return c.deep.draw(rng, tick);
+    case WakeTarget::kShallowIdle: return c.shallow.draw(rng, tick);
+    case WakeTarget::kRemote: break;
+  }
+  return c.wake.draw(rng, tick);
 }
 
 }  // namespace gilsim

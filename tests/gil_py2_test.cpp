@@ -184,6 +184,37 @@ TEST_CASE("py2: an I/O thread against a CPU thread finishes with or without the 
   CHECK(jittered.threads[0].finish.count() == 104834389);
 }
 
+TEST_CASE("py2: a release soon after the waiter blocked finds its core shallow: shallow_idle.wake and latency") {
+  // System: 2 cores, py2 (tick 10ns, check interval 100), costs zero but wake 2us, wakeup_latency
+  // 10us, shallow_idle before 5us (wake 500ns, latency 2us). A (native_gil G: C code holding the
+  // lock; then io 1ms) and B (cpu 1ms) reach their cores at 10us; A takes the lock, B sleeps in
+  // sem_wait at 10us, its core vacant from then.
+  // Expectation, G = 3us: A's release at 13us finds B's core idle 3us, shallow: A pays 500ns,
+  // its io runs 13.5-1013.5us; B runs from 15us and ends at 1.015ms; A, woken by its timer onto
+  // a core idle 1ms (10us), ends at 1.0235ms. G = 5us (the threshold is not shallow): A pays 2us
+  // at 15us (io 17-1017us), B runs from 25us, ends at 1.025ms; A is back at 1.027ms. Without
+  // shallow_idle, G = 3us: A pays 2us (io 15-1015us), B ends at 1.023ms, A at 1.025ms.
+  struct Case {
+    const char* native;
+    bool shallow;
+    int64_t b_end_ns, a_end_ns;
+  };
+  for (const Case c : {Case{"3us", true, 1015000, 1023500}, Case{"5us", true, 1025000, 1027000}, Case{"3us", false, 1023000, 1025000}}) {
+    json doc = {{"machine", {{"cores", 2}, {"costs", test::zero_costs()}}}, {"interpreter", {{"gil", "py2"}}}};
+    doc["machine"]["costs"]["tick"] = "10ns";
+    doc["machine"]["costs"]["wake"] = "2us";
+    doc["machine"]["costs"]["wakeup_latency"] = "10us";
+    if (c.shallow) doc["machine"]["costs"]["shallow_idle"] = {{"before", "5us"}, {"wake", "500ns"}, {"wakeup_latency", "2us"}};
+    doc["threads"] = {{{"name", "A"}, {"program", {{{"native_gil", c.native}}, {{"io", "1ms"}}}}},
+                      {{"name", "B"}, {"program", {{{"cpu", "1ms"}}}}}};
+    INFO("native_gil " << c.native << ", shallow_idle " << c.shallow);
+    const RunResult r = simulate(load_scenario(doc, "test.json"));
+    REQUIRE(r.complete);
+    CHECK(r.threads[1].finish.count() == c.b_end_ns);
+    CHECK(r.threads[0].finish.count() == c.a_end_ns);
+  }
+}
+
 TEST_CASE("py2: a release that wakes a waiter whose core idled deep_idle.after costs deep_idle.wake") {
   // System: 2 cores, py2 (tick 10ns, check interval 100), costs zero but wake 2us, wakeup_latency
   // 10us, deep_idle after 200us (wake 7us, latency 30us). A (native_gil 1ms: C code holding the

@@ -295,6 +295,9 @@ def bench_futex(size):
           "wake_no_waiter_loop_ns": (loop_wake - loop_abs) * 1e9,
           "getppid_loop_ns": loop_getppid * 1e9,
           "ctypes_call_ns": b * 1e9, "samples": len(wake),
+          # the per-call spread of the call with nobody to wake (its interquartile range: the
+          # same with the ctypes call subtracted or not, where the table below clips at 0)
+          "no_waiter_iqr_ns": (pct(nowake, 75) - pct(nowake, 25)) * 1e9,
           # per call: the bare system call (minus the median ctypes call), and what waking a
           # sleeper adds to it (minus the median call with nobody to wake)
           "q_no_waiter": quantile_table(nowake, b),
@@ -306,31 +309,60 @@ def bench_futex(size):
 IDLE_GAPS_US = (30, 60, 90, 120, 150, 180, 210, 240, 300, 1000)
 
 
+class _Wakee(object):
+    """A forked process looping on FUTEX_WAIT at `addr` (word 0), pinned to CPU 1 when there are
+    two, stamping its clock in shared memory just before each call (`entered`) and when it
+    returns (`back`); the caller is pinned to CPU 0: a wake-up onto another, idle core (unpinned,
+    the scheduler may put the wakee on the waker's core, which it then preempts). `other` is a
+    futex nobody waits on. stop() ends it."""
+
+    def __init__(self):
+        import mmap
+        self.ctypes, self.libc, self.nr = ctypes, libc, nr = libc_futex()
+        mm = mmap.mmap(-1, 4096, mmap.MAP_SHARED)
+        self.word = ctypes.c_int.from_buffer(mm)
+        self.stop_flag = ctypes.c_int.from_buffer(mm, 64)
+        self.back = ctypes.c_double.from_buffer(mm, 192)
+        self.entered = ctypes.c_double.from_buffer(mm, 256)
+        self.addr = ctypes.byref(self.word)
+        self.other = ctypes.byref(ctypes.c_int.from_buffer(mm, 128))
+        self.pinned = _two_cpus()
+        self.pid = os.fork()
+        if self.pid == 0:
+            if self.pinned:
+                _pin_thread(1)
+            while not self.stop_flag.value:
+                self.entered.value = clock()
+                libc.syscall(nr, self.addr, 0, 0, None, None, 0)  # FUTEX_WAIT
+                self.back.value = clock()
+            os._exit(0)
+        if self.pinned:
+            _pin_thread(0)
+        time.sleep(0.01)
+
+    def stop(self):
+        _stop_futex_child(self.libc, self.nr, self.addr, self.stop_flag, self.pid)
+
+    def timed_wake(self, start, gap):
+        """Spins until `gap` seconds after `start`, makes two FUTEX_WAKEs of nobody (the second
+        timed: the bare call), then the timed FUTEX_WAKE of the wakee; returns (t1, t2, t3,
+        woken): the bare call ran t1-t2, the wake t2-t3."""
+        libc, nr = self.libc, self.nr
+        while clock() - start < gap:
+            pass
+        libc.syscall(nr, self.other, 1, 1, None, None, 0)
+        t1 = clock()
+        libc.syscall(nr, self.other, 1, 1, None, None, 0)
+        t2 = clock()
+        woke = libc.syscall(nr, self.addr, 1, 1, None, None, 0)
+        return t1, t2, clock(), woke
+
+
 def bench_idlewake(size):
-    import mmap
-    ctypes, libc, nr = libc_futex()
-    mm = mmap.mmap(-1, 4096, mmap.MAP_SHARED)
-    word = ctypes.c_int.from_buffer(mm)
-    stop = ctypes.c_int.from_buffer(mm, 64)
-    back = ctypes.c_double.from_buffer(mm, 192)  # the wakee's clock when its wait returned
-    addr = ctypes.byref(word)
-    other = ctypes.byref(ctypes.c_int.from_buffer(mm, 128))  # a futex nobody waits on
-    FUTEX_WAIT, FUTEX_WAKE = 0, 1
+    w = _Wakee()
+    libc, nr, addr, back, pinned = w.libc, w.nr, w.addr, w.back, w.pinned
+    FUTEX_WAKE = 1
     n = size or 60
-    # The waker on CPU 0, the wakee on CPU 1: a wake-up onto another, idle core (unpinned, the
-    # scheduler may put the wakee on the waker's core, which it then preempts).
-    pinned = _two_cpus()
-    pid = os.fork()
-    if pid == 0:
-        if pinned:
-            _pin_thread(1)
-        while not stop.value:
-            libc.syscall(nr, addr, FUTEX_WAIT, 0, None, None, 0)
-            back.value = clock()
-        os._exit(0)
-    if pinned:
-        _pin_thread(0)
-    time.sleep(0.01)
     rows = []
     for gap_us in IDLE_GAPS_US + (None,):
         cost, bare, lat = [], [], []
@@ -343,15 +375,8 @@ def bench_idlewake(size):
                 t4 = clock()
                 while back.value < t4 and clock() - t4 < 0.1:
                     pass
-            t = clock()
-            while clock() - t < (gap_us or IDLE_GAPS_US[0]) * 1e-6:  # the waker stays on its core; the wakee idles
-                pass
-            libc.syscall(nr, other, FUTEX_WAKE, 1, None, None, 0)
-            t1 = clock()
-            libc.syscall(nr, other, FUTEX_WAKE, 1, None, None, 0)
-            t2 = clock()
-            woke = libc.syscall(nr, addr, FUTEX_WAKE, 1, None, None, 0)
-            t3 = clock()
+            # the waker stays on its core; the wakee idles
+            t1, t2, t3, woke = w.timed_wake(clock(), (gap_us or IDLE_GAPS_US[0]) * 1e-6)
             t4 = clock()
             while back.value < t2 and clock() - t4 < 0.1:  # until the wakee is back
                 pass
@@ -365,13 +390,55 @@ def bench_idlewake(size):
                      "latency_p50_ns": (pct(lat, 50) or 0.0) * 1e9,
                      "q_latency": quantile_table(lat) if lat else None,
                      "q_wake_extra": quantile_table(cost, b) if cost else None})
-    _stop_futex_child(libc, nr, addr, stop, pid)
-    del word, stop, back, addr, other
+    w.stop()
     after_long = rows.pop()
     emit({"gaps": rows, "after_long": after_long, "pinned": pinned})
 
 
 STALL_GAP = 5e-6  # a longer pause in our own clock stream: the vCPU was taken away
+
+
+# Gaps of bench_shallowwake, in us from the wakee's stamp just before its FUTEX_WAIT call.
+SHALLOW_GAPS_US = (1, 2, 3, 4, 6, 8, 12, 20, 30)
+
+
+def bench_shallowwake(size):
+    """The wake-up soon after the wakee blocked: the waker times FUTEX_WAKE `gap` after the wakee
+    stamped its clock on its way into FUTEX_WAIT (a ctypes call and the system call's entry after
+    the stamp). Before its core halts the wake needs no interrupt (do_idle's polling entry; a
+    thread not yet off its CPU). Per gap: how many calls found the wakee queued, the waker's
+    call over a bare one, and the time until the wakee stamps its return."""
+    w = _Wakee()
+    libc, nr, addr, back, entered, pinned = w.libc, w.nr, w.addr, w.back, w.entered, w.pinned
+    FUTEX_WAKE = 1
+    n = size or 200
+    rows = []
+    for gap_us in SHALLOW_GAPS_US:
+        cost, bare, lat, missed = [], [], [], 0
+        for i in range(n + 2):
+            t0 = clock()
+            while entered.value < back.value and clock() - t0 < 0.1:  # the wakee's next wait
+                pass
+            t1, t2, t3, woke = w.timed_wake(entered.value, gap_us * 1e-6)
+            if woke != 1:  # not yet queued: wake it once it is, and time the next one
+                missed += i >= 2
+                while back.value < t2 and clock() - t3 < 0.1:
+                    libc.syscall(nr, addr, FUTEX_WAKE, 1, None, None, 0)
+                continue
+            t4 = clock()
+            while back.value < t2 and clock() - t4 < 0.1:
+                pass
+            if i >= 2:
+                bare.append(t2 - t1)
+                cost.append(t3 - t2)
+                lat.append(back.value - t2)
+        b = pct(bare, 50) or 0.0
+        rows.append({"gap_us": gap_us, "samples": len(cost), "missed": missed,
+                     "wake_extra_ns": ((pct(cost, 50) or 0.0) - b) * 1e9,
+                     "latency_p50_ns": (pct(lat, 50) or 0.0) * 1e9,
+                     "q_latency": quantile_table(lat) if lat else None})
+    w.stop()
+    emit({"gaps": rows, "pinned": pinned})
 
 
 def _clock_loop(seconds):

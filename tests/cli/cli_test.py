@@ -256,6 +256,32 @@ def fight_replays(gilsim):
                    p.returncode == 1 and want in err and len(err.splitlines()) == 1 and p.stdout == "", err)
 
 
+def calibrate_shallow_idle():
+    """tools/calibrate's costs.shallow_idle from measurements.shallow_wake: the first run of gaps
+    cheap in half the repeats or more; `before` halfway to the next gap less the ctypes call,
+    `wake` the run's median extra, the latency table moved by the run's median latency less the
+    last gap's."""
+    import importlib.machinery
+    cal = importlib.machinery.SourceFileLoader("calibrate_tool", os.path.join(ROOT, "tools", "calibrate")).load_module()
+    # Gaps 1..30 us; cheap (share >= 0.5) at 2, 3, 4 and again at 12 (a second run, ignored); the
+    # run ends before 6: before = (4 + 6) / 2 us - 800 ns = 4,200 ns; wake = median(500, 600,
+    # 700) = 600 ns; latency shift = median(14, 15, 16 us) - 30 us = -15 us on a table 20-40 us.
+    pts = [[1, "8000ns", "20000ns", 0.2], [2, "500ns", "14000ns", 0.6], [3, "700ns", "15000ns", 1.0],
+           [4, "600ns", "16000ns", 0.5], [6, "8000ns", "25000ns", 0.4], [12, "500ns", "10000ns", 0.9],
+           [30, "9000ns", "30000ns", 0.0]]
+    m = {"shallow_wake": {"points": pts}, "ctypes_call": {"median_ns": 800}}
+    costs = {"wakeup_latency": {"quantiles": [[0, "20000ns"], [50, "30000ns"], [100, "40000ns"]]}}
+    cal.shallow_idle(costs, m)
+    want = {"before": "4200ns", "wake": "600ns",
+            "wakeup_latency": {"quantiles": [[0, "5000ns"], [50, "15000ns"], [100, "25000ns"]]}}
+    record("calibrate: costs.shallow_idle from the first cheap run of gaps", costs["shallow_idle"] == want,
+           str(costs["shallow_idle"]))
+    for p in pts:
+        p[3] = 0.4
+    cal.shallow_idle(costs, m)
+    record("calibrate: no cheap gap, no costs.shallow_idle", costs["shallow_idle"] is False, str(costs["shallow_idle"]))
+
+
 def tail_tables():
     """tools/calibrate_bench.py's quantile tables end at the point that gives their last segment
     the mean of the samples above the previous percentile (not at the maximum)."""
@@ -544,6 +570,7 @@ def main():
     determinism(gilsim, other)
     fight_replays(gilsim)
     tail_tables()
+    calibrate_shallow_idle()
     poll_op_split(gilsim)
     median_intervals()
     futex_trace_summary()

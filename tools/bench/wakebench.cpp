@@ -1,7 +1,7 @@
 // gilsim-wakebench: what a futex wake-up costs on this machine, as a function of how long the
 // woken thread's core has been idle. Linux only.
 //
-//   gilsim-wakebench [--quick] [--gaps US,US,...] [--after-long K,W]
+//   gilsim-wakebench [--quick] [--gaps US,US,...] [--after-long K,W] [--from-wait]
 //
 // A waiter thread pinned to CPU 1 blocks in FUTEX_WAIT; the waker, pinned to CPU 0, spins for a
 // gap, then times FUTEX_WAKE with nobody waiting (a bare system call: its spread per call is
@@ -13,6 +13,10 @@
 // Why the gap matters: on a virtual machine an idle vCPU halts, and after a few hundred
 // microseconds the host stops polling for it and deschedules it; waking it then costs both sides
 // more. The printed table is in docs/validation-measurements.md.
+//
+// --from-wait: the gap counts from the waiter's own clock read just before its FUTEX_WAIT call
+// (not from the waker's seeing it back), so that gaps of a microsecond or two time a wake-up
+// that catches the waiter on its way off its CPU. "wakes" counts the calls that found it queued.
 //
 // --after-long K,W: before each timed wake-up, K idles of 5 ms (each ended by a wake-up) and then
 // W untimed idles of the gap: the host's poll window follows a vCPU's recent halts (KVM empties it
@@ -41,6 +45,8 @@ namespace {
 std::atomic<int> word{0};
 std::atomic<int> nobody{0};
 std::atomic<int64_t> back_at{0};
+std::atomic<int64_t> wait_at{0};  // the waiter's clock just before each FUTEX_WAIT
+std::atomic<long> waits{0};        // FUTEX_WAIT calls made, counted after wait_at is stamped
 std::atomic<bool> stop{false};
 
 long futex(std::atomic<int>* addr, int op, int val) {
@@ -50,6 +56,8 @@ long futex(std::atomic<int>* addr, int op, int val) {
 void waiter() {
   pin(1);
   while (!stop.load()) {
+    wait_at.store(now_ns());
+    waits.fetch_add(1);
     futex(&word, FUTEX_WAIT_PRIVATE, 0);
     if (word.load() != 0) {
       back_at.store(now_ns());
@@ -63,8 +71,17 @@ struct Wake {
   int64_t bare, cost, latency;
   bool woke;
 };
+bool from_wait = false;  // --from-wait: the gap counts from the waiter's FUTEX_WAIT call
+long rounds = 0;         // wake_after calls: the waiter makes one FUTEX_WAIT per round
+
 Wake wake_after(int64_t gap) {
-  const int64_t t = now_ns();
+  int64_t t = now_ns();
+  ++rounds;
+  if (from_wait) {
+    while (waits.load() < rounds) {  // this round's call
+    }
+    t = wait_at.load();
+  }
   while (now_ns() - t < gap) {
   }
   const int64_t a = now_ns();
@@ -88,16 +105,18 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--quick") == 0) {
       quick = true;
+    } else if (std::strcmp(argv[i], "--from-wait") == 0) {
+      from_wait = true;
     } else if (std::strcmp(argv[i], "--gaps") == 0 && i + 1 < argc) {
       gaps.clear();
       for (const char* s = argv[++i]; *s;) {
         char* end = nullptr;
-        const long us = std::strtol(s, &end, 10);
-        if (end == s || us <= 0 || us > 1000000 || (*end != ',' && *end != 0)) {
-          std::fprintf(stderr, "wakebench: --gaps takes microseconds from 1 to 1000000, comma-separated\n");
+        const double us = std::strtod(s, &end);
+        if (end == s || !(us >= 0.1) || us > 1000000 || (*end != ',' && *end != 0)) {
+          std::fprintf(stderr, "wakebench: --gaps takes microseconds from 0.1 to 1000000, comma-separated\n");
           return 2;
         }
-        gaps.push_back(static_cast<int64_t>(us) * 1000);
+        gaps.push_back(static_cast<int64_t>(us * 1000 + 0.5));
         s = *end == ',' ? end + 1 : end;
       }
     } else if (std::strcmp(argv[i], "--after-long") == 0 && i + 1 < argc) {
@@ -109,7 +128,7 @@ int main(int argc, char** argv) {
         return 2;
       }
     } else {
-      std::fprintf(stderr, "usage: gilsim-wakebench [--quick] [--gaps US,US,...] [--after-long K,W]\n");
+      std::fprintf(stderr, "usage: gilsim-wakebench [--quick] [--gaps US,US,...] [--after-long K,W] [--from-wait]\n");
       return 2;
     }
   }
@@ -134,7 +153,7 @@ int main(int argc, char** argv) {
         lat.push_back(w.latency);
       }
     }
-    std::printf("%8ldus %8zu %12ld/%ld/%ld/%ld %10ld/%ld/%ld %14ld/%ld/%ld/%ld\n", static_cast<long>(gap / 1000), cost.size(),
+    std::printf("%8.1fus %8zu %12ld/%ld/%ld/%ld %10ld/%ld/%ld %14ld/%ld/%ld/%ld\n", static_cast<double>(gap) / 1000, cost.size(),
                 static_cast<long>(pct(bare, 10)), static_cast<long>(pct(bare, 50)), static_cast<long>(pct(bare, 90)),
                 static_cast<long>(pct(bare, 99)), static_cast<long>(pct(cost, 10)), static_cast<long>(pct(cost, 50)),
                 static_cast<long>(pct(cost, 90)), static_cast<long>(pct(lat, 10)), static_cast<long>(pct(lat, 50)),
