@@ -26,7 +26,8 @@ public:
   /// Wakes a sleeping thread; back on a core it spends `work`, then step(t, code) runs. `waker`
   /// is the thread making the call (-1: a kernel timer). Returns where the woken thread goes: to
   /// another core than the waker's, the waker pays an inter-processor interrupt (costs.wake, or
-  /// costs.deep_idle.wake for a core idle that long).
+  /// costs.deep_idle.wake for a core idle that long, costs.shallow_idle.wake for one its thread
+  /// left only just).
   virtual WakeTarget wake(int t, Time work, uint8_t code, int waker = -1) = 0;
   /// The policy has finished the take, drop or check it was asked for; the thread goes on.
   virtual void done(int t) = 0;

@@ -236,13 +236,14 @@ WakeTarget OsScheduler::wake(int t, Time work, int waker, bool sync) {
   WakeTarget to = remote ? WakeTarget::kRemote : WakeTarget::kLocal;
   if (idle(cores_[c])) {
     const Time idle_for = engine_.now() - cores_[c].vacant_since;
-    // costs.shallow_idle: the core's last thread left it so recently that it has not halted yet
-    // (the idle loop's polling entry, do_idle): no interrupt, no halt to leave, and no halt for
-    // the host's poll window to count.
+    // costs.shallow_idle: the core's last thread left it so recently that the wake-up needs no
+    // interrupt (the idle loop's polling entry, do_idle; or a halt the host is still polling
+    // for). Its halt, if any, still counts for the host's adaptive poll window.
     const bool shallow = shallow_.enabled && cores_[c].last >= 0 && idle_for < shallow_.before;
     // costs.deep_idle: the host stopped polling for this halted vCPU (kvm_vcpu_halt) and must
     // schedule it back in. Idle since its last thread left (since the start if it never had one).
-    const bool deep = !shallow && deep_.enabled && halt_ends_deep(cores_[c], idle_for);
+    const bool halted_deep = deep_.enabled && halt_ends_deep(cores_[c], idle_for);
+    const bool deep = !shallow && halted_deep;
     if (deep && remote) to = WakeTarget::kDeepIdle;
     if (shallow && remote) to = WakeTarget::kShallowIdle;
     ++cores_[c].incoming;  // reserve the idle core for this thread while the wake-up travels

@@ -44,9 +44,11 @@ public:
   /// Makes a sleeping thread runnable; once on a core it runs `work` and then on_burst_end.
   /// Returns kRemote when it goes to a core other than the one `waker` runs on, which the waker
   /// must interrupt (an IPI: to wake an idle core or to make a busy one reschedule), kDeepIdle
-  /// when that core has idled costs.deep_idle.after or more; kLocal when it is queued on the
+  /// when that core has idled costs.deep_idle.after or more, kShallowIdle when its last thread
+  /// left it less than costs.shallow_idle.before ago; kLocal when it is queued on the
   /// waker's own core, or `waker` is -1 (a kernel timer or I/O completion). A wake-up onto an
-  /// idle core takes costs.wakeup_latency (costs.deep_idle.wakeup_latency on a deep-idle core)
+  /// idle core takes costs.wakeup_latency (costs.deep_idle.wakeup_latency on a deep-idle core,
+  /// costs.shallow_idle.wakeup_latency on a shallow one)
   /// before the thread is there.
   /// `sync`: a synchronous wake-up (a socket's reader woken by the writer, Linux WF_SYNC): when
   /// the woken thread is queued on the waker's own core it runs as soon as the waker's current

@@ -43,14 +43,15 @@ struct DeepIdle {
   DurationSpec wakeup_latency;
 };
 
-/// `Costs::shallow_idle`: wake-ups of a core whose thread left it so recently that the core has
-/// not halted yet. After a thread blocks, its CPU finishes the system call's way into schedule(),
-/// switches to the idle task and runs the idle loop's entry with TIF_POLLING_NRFLAG set
+/// `Costs::shallow_idle`: wake-ups of a core whose thread left it so recently that waking it is
+/// cheap. After a thread blocks, its CPU finishes the system call's way into schedule(), switches
+/// to the idle task and runs the idle loop's entry with TIF_POLLING_NRFLAG set
 /// (kernel/sched/idle.c do_idle: __current_set_polling) before it halts (cpuidle haltpoll:
-/// current_clr_polling_and_test, then HLT, a VM exit). A wake-up in that time needs no
-/// interrupt (try_to_wake_up -> ttwu_queue_wakelist / set_nr_if_polling; a thread not yet off
-/// its CPU is only marked running again, ttwu_runnable), so it is cheap for the waker and the
-/// woken thread runs again soon.
+/// current_clr_polling_and_test, then HLT, a VM exit); a wake-up in that time needs no
+/// interrupt (try_to_wake_up -> ttwu_queue_wakelist / set_nr_if_polling). Measured on the
+/// validation VM the waker stays cheap for some microseconds after the halt too (the host still
+/// polling for the vCPU), while the woken thread takes longer. A halt within the window still
+/// counts for deep_idle.adaptive's poll window.
 struct ShallowIdle {
   bool enabled = false;
   /// A wake-up less than this after the core's last thread left it finds the core shallow.

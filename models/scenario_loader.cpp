@@ -278,6 +278,8 @@ void load_costs(const Node& n, Costs& c) {
   if (n.has("gil_transfer")) c.gil_transfer = n.at("gil_transfer").duration();
   if (n.has("deep_idle")) c.deep_idle = deep_idle(n.at("deep_idle"));
   if (n.has("shallow_idle")) c.shallow_idle = shallow_idle(n.at("shallow_idle"));
+  if (c.shallow_idle.enabled && c.deep_idle.enabled && c.shallow_idle.before > c.deep_idle.after)
+    n.at("shallow_idle").at("before").fail("longer than deep_idle.after: a core must stop being shallow before it can be deep");
   if (n.has("stall")) c.stall = stalls(n.at("stall"), c.tick);
 }
 

@@ -88,6 +88,30 @@ TEST_CASE("os: a wake-up onto a core idle for deep_idle.after or more takes the 
   }
 }
 
+TEST_CASE("os: a wake-up soon after the core's thread left takes the shallow wake-up latency") {
+  // System: one thread does io D then cpu 1ms on 1 core; wake-up latency 10us, shallow_idle
+  // before 5us with latency 2us, deep_idle after 200us with latency 30us (a kernel timer wakes
+  // it: no waker to pay), other costs zero. Expectation: it starts at 10us (the core never had
+  // a thread: not shallow), blocks at 10us and is woken at 10us + D onto the core it left:
+  // D = 3us runs the cpu from 15us, ends at 1.015ms; D = 5us (the threshold is not shallow)
+  // from 25us, ends at 1.025ms; D = 1ms deep, ends at 2.040ms.
+  struct Case {
+    const char* io;
+    int64_t end_us;
+  };
+  for (const Case c : {Case{"3us", 1015}, Case{"5us", 1025}, Case{"1ms", 2040}}) {
+    json doc = {{"machine", {{"cores", 1}, {"costs", test::zero_costs()}}},
+                {"threads", json::array({{{"program", json::array({{{"io", c.io}}, {{"cpu", "1ms"}}})}}})}};
+    doc["machine"]["costs"]["wakeup_latency"] = "10us";
+    doc["machine"]["costs"]["shallow_idle"] = {{"before", "5us"}, {"wake", "1us"}, {"wakeup_latency", "2us"}};
+    doc["machine"]["costs"]["deep_idle"] = {{"after", "200us"}, {"wake", "7us"}, {"wakeup_latency", "30us"}};
+    INFO("io " << c.io);
+    const RunResult r = simulate(load_scenario(doc, "test.json"));
+    REQUIRE(r.complete);
+    CHECK(r.end.count() == Time::us(c.end_us).count());
+  }
+}
+
 TEST_CASE("os: deep_idle.adaptive: a long halt empties the host's poll window, short ones double it from 10us") {
   // System: as above (1 core, wake-up latency 10us, deep_idle after 200us with latency 30us),
   // adaptive; the thread does io 1ms, then 4 x io 30us, then cpu 1ms. Expectation: the 1ms halt

@@ -22,6 +22,9 @@ tools/calibrate drives this file; every benchmark feeds one gilsim cost:
                then the same wake-up after the first gap (30 us) when it follows a 5 ms idle:
                slow when the host's poll window adapts to the vCPU's recent halts (KVM
                resets it after a long halt)        -> costs.deep_idle.adaptive
+  shallowwake  the same wake-up 1-30 us after the wakee stamped its clock on its way into
+               FUTEX_WAIT (the bare call timed before the gap, so that the gap runs from the
+               wakee's call to the waker's): where it needs no interrupt yet -> costs.shallow_idle
   stall        both CPUs busy in a clock loop for SIZE ms (this one pinned to CPU 0; the caller
                runs `spin` beside it, pinned to CPU 1): the gaps over 5 us in this one's clock stream are the host's (and
                the guest kernel's) stalls of the vCPU: their lengths and the intervals between
@@ -344,18 +347,20 @@ class _Wakee(object):
         _stop_futex_child(self.libc, self.nr, self.addr, self.stop_flag, self.pid)
 
     def timed_wake(self, start, gap):
-        """Spins until `gap` seconds after `start`, makes two FUTEX_WAKEs of nobody (the second
-        timed: the bare call), then the timed FUTEX_WAKE of the wakee; returns (t1, t2, t3,
-        woken): the bare call ran t1-t2, the wake t2-t3."""
+        """Times a FUTEX_WAKE of nobody (after one untimed: the bare call), spins until `gap`
+        seconds after `start`, then times the FUTEX_WAKE of the wakee; returns (bare, t2, t3,
+        woken): the wake ran t2-t3, called `gap` after `start` (the bare calls come first, so
+        that they do not lengthen the gap)."""
         libc, nr = self.libc, self.nr
+        libc.syscall(nr, self.other, 1, 1, None, None, 0)
+        t0 = clock()
+        libc.syscall(nr, self.other, 1, 1, None, None, 0)
+        bare = clock() - t0
         while clock() - start < gap:
             pass
-        libc.syscall(nr, self.other, 1, 1, None, None, 0)
-        t1 = clock()
-        libc.syscall(nr, self.other, 1, 1, None, None, 0)
         t2 = clock()
         woke = libc.syscall(nr, self.addr, 1, 1, None, None, 0)
-        return t1, t2, clock(), woke
+        return bare, t2, clock(), woke
 
 
 def bench_idlewake(size):
@@ -376,12 +381,12 @@ def bench_idlewake(size):
                 while back.value < t4 and clock() - t4 < 0.1:
                     pass
             # the waker stays on its core; the wakee idles
-            t1, t2, t3, woke = w.timed_wake(clock(), (gap_us or IDLE_GAPS_US[0]) * 1e-6)
+            b1, t2, t3, woke = w.timed_wake(clock(), (gap_us or IDLE_GAPS_US[0]) * 1e-6)
             t4 = clock()
             while back.value < t2 and clock() - t4 < 0.1:  # until the wakee is back
                 pass
             if woke == 1 and i >= 2:
-                bare.append(t2 - t1)
+                bare.append(b1)
                 cost.append(t3 - t2)
                 lat.append(back.value - t2)
         b = pct(bare, 50) or 0.0
@@ -419,23 +424,24 @@ def bench_shallowwake(size):
             t0 = clock()
             while entered.value < back.value and clock() - t0 < 0.1:  # the wakee's next wait
                 pass
-            t1, t2, t3, woke = w.timed_wake(entered.value, gap_us * 1e-6)
-            if woke != 1:  # not yet queued: wake it once it is, and time the next one
+            b1, t2, t3, woke = w.timed_wake(entered.value, gap_us * 1e-6)
+            queued = woke == 1
+            if not queued:  # not yet queued: wake it once it is (one wake only), time the next one
                 missed += i >= 2
-                while back.value < t2 and clock() - t3 < 0.1:
-                    libc.syscall(nr, addr, FUTEX_WAKE, 1, None, None, 0)
-                continue
+                while woke != 1 and back.value < t2 and clock() - t3 < 0.1:
+                    woke = libc.syscall(nr, addr, FUTEX_WAKE, 1, None, None, 0)
             t4 = clock()
             while back.value < t2 and clock() - t4 < 0.1:
                 pass
-            if i >= 2:
-                bare.append(t2 - t1)
+            if queued and i >= 2:
+                bare.append(b1)
                 cost.append(t3 - t2)
                 lat.append(back.value - t2)
         b = pct(bare, 50) or 0.0
+        # a gap where every wake found the wakee not yet queued has no figures (None)
         rows.append({"gap_us": gap_us, "samples": len(cost), "missed": missed,
-                     "wake_extra_ns": ((pct(cost, 50) or 0.0) - b) * 1e9,
-                     "latency_p50_ns": (pct(lat, 50) or 0.0) * 1e9,
+                     "wake_extra_ns": (pct(cost, 50) - b) * 1e9 if cost else None,
+                     "latency_p50_ns": pct(lat, 50) * 1e9 if lat else None,
                      "q_latency": quantile_table(lat) if lat else None})
     w.stop()
     emit({"gaps": rows, "pinned": pinned})

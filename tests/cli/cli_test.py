@@ -258,21 +258,24 @@ def fight_replays(gilsim):
 
 def calibrate_shallow_idle():
     """tools/calibrate's costs.shallow_idle from measurements.shallow_wake: the first run of gaps
-    cheap in half the repeats or more; `before` halfway to the next gap less the ctypes call,
-    `wake` the run's median extra, the latency table moved by the run's median latency less the
-    last gap's."""
+    cheap in half the repeats or more; `before` halfway to the next gap, `wake` the run's median
+    extra, the latency table moved by the run's median latency less the last gap's."""
     import importlib.machinery
-    cal = importlib.machinery.SourceFileLoader("calibrate_tool", os.path.join(ROOT, "tools", "calibrate")).load_module()
-    # Gaps 1..30 us; cheap (share >= 0.5) at 2, 3, 4 and again at 12 (a second run, ignored); the
-    # run ends before 6: before = (4 + 6) / 2 us - 800 ns = 4,200 ns; wake = median(500, 600,
-    # 700) = 600 ns; latency shift = median(14, 15, 16 us) - 30 us = -15 us on a table 20-40 us.
-    pts = [[1, "8000ns", "20000ns", 0.2], [2, "500ns", "14000ns", 0.6], [3, "700ns", "15000ns", 1.0],
+    import importlib.util
+    loader = importlib.machinery.SourceFileLoader("calibrate_tool", os.path.join(ROOT, "tools", "calibrate"))
+    cal = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
+    loader.exec_module(cal)
+    # Gaps 1..30 us; none timed at 1 us (every wake found the wakee not yet queued); cheap (share
+    # >= 0.5) at 2, 3, 4 and again at 12 (a second run, ignored); the run ends before 6: before =
+    # (4 + 6) / 2 us = 5,000 ns; wake = median(500, 600, 700) = 600 ns; latency shift =
+    # median(14, 15, 16 us) - 30 us = -15 us on a table 20-40 us.
+    pts = [[1, None, None, 0.0], [2, "500ns", "14000ns", 0.6], [3, "700ns", "15000ns", 1.0],
            [4, "600ns", "16000ns", 0.5], [6, "8000ns", "25000ns", 0.4], [12, "500ns", "10000ns", 0.9],
            [30, "9000ns", "30000ns", 0.0]]
-    m = {"shallow_wake": {"points": pts}, "ctypes_call": {"median_ns": 800}}
+    m = {"shallow_wake": {"points": pts}}
     costs = {"wakeup_latency": {"quantiles": [[0, "20000ns"], [50, "30000ns"], [100, "40000ns"]]}}
     cal.shallow_idle(costs, m)
-    want = {"before": "4200ns", "wake": "600ns",
+    want = {"before": "5000ns", "wake": "600ns",
             "wakeup_latency": {"quantiles": [[0, "5000ns"], [50, "15000ns"], [100, "25000ns"]]}}
     record("calibrate: costs.shallow_idle from the first cheap run of gaps", costs["shallow_idle"] == want,
            str(costs["shallow_idle"]))
@@ -280,6 +283,19 @@ def calibrate_shallow_idle():
         p[3] = 0.4
     cal.shallow_idle(costs, m)
     record("calibrate: no cheap gap, no costs.shallow_idle", costs["shallow_idle"] is False, str(costs["shallow_idle"]))
+    # measurements.shallow_wake from two repeats: a gap with no figures in either, one cheap in
+    # one repeat of two (share 0.5), the reference gap last
+    rows = [[{"gap_us": 1, "wake_extra_ns": None, "latency_p50_ns": None},
+             {"gap_us": 2, "wake_extra_ns": 400.0, "latency_p50_ns": 12000.0},
+             {"gap_us": 30, "wake_extra_ns": 9000.0, "latency_p50_ns": 30000.0}],
+            [{"gap_us": 1, "wake_extra_ns": None, "latency_p50_ns": None},
+             {"gap_us": 2, "wake_extra_ns": 8000.0, "latency_p50_ns": 28000.0},
+             {"gap_us": 30, "wake_extra_ns": 9000.0, "latency_p50_ns": 30000.0}]]
+    m = {}
+    cal.shallow_wake(rows, m)
+    got = m["shallow_wake"]["points"]
+    record("calibrate: measurements.shallow_wake skips gaps without figures",
+           got == [[1, None, None, 0.0], [2, "4200ns", "20000ns", 0.5], [30, "9000ns", "30000ns", 0.0]], str(got))
 
 
 def tail_tables():

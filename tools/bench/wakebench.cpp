@@ -72,13 +72,14 @@ struct Wake {
   bool woke;
 };
 bool from_wait = false;  // --from-wait: the gap counts from the waiter's FUTEX_WAIT call
-long rounds = 0;         // wake_after calls: the waiter makes one FUTEX_WAIT per round
+long seen_waits = 0;     // `waits` read just before the last timed wake
 
 Wake wake_after(int64_t gap) {
   int64_t t = now_ns();
-  ++rounds;
   if (from_wait) {
-    while (waits.load() < rounds) {  // this round's call
+    // A call made after the last timed wake (a spurious return adds one more: its stamp is as
+    // good, the waiter being on its way into FUTEX_WAIT again).
+    while (waits.load() <= seen_waits) {
     }
     t = wait_at.load();
   }
@@ -87,6 +88,7 @@ Wake wake_after(int64_t gap) {
   const int64_t a = now_ns();
   futex(&nobody, FUTEX_WAKE_PRIVATE, 1);
   const int64_t b = now_ns();
+  seen_waits = waits.load();
   word.store(1);
   const int64_t c = now_ns();
   const long woke = futex(&word, FUTEX_WAKE_PRIVATE, 1);
