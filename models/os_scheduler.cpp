@@ -242,8 +242,7 @@ WakeTarget OsScheduler::wake(int t, Time work, int waker, bool sync) {
     const bool shallow = shallow_.enabled && cores_[c].last >= 0 && idle_for < shallow_.before;
     // costs.deep_idle: the host stopped polling for this halted vCPU (kvm_vcpu_halt) and must
     // schedule it back in. Idle since its last thread left (since the start if it never had one).
-    const bool halted_deep = deep_.enabled && halt_ends_deep(cores_[c], idle_for);
-    const bool deep = !shallow && halted_deep;
+    const bool deep = deep_.enabled && halt_ends_deep(cores_[c], idle_for) && !shallow;  // the window updated either way
     if (deep && remote) to = WakeTarget::kDeepIdle;
     if (shallow && remote) to = WakeTarget::kShallowIdle;
     ++cores_[c].incoming;  // reserve the idle core for this thread while the wake-up travels
