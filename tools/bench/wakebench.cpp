@@ -2,6 +2,7 @@
 // woken thread's core has been idle. Linux only.
 //
 //   gilsim-wakebench [--quick] [--gaps US,US,...] [--after-long K,W] [--from-wait]
+//   gilsim-wakebench [--quick] --pingpong W:R,W:R,...
 //
 // A waiter thread pinned to CPU 1 blocks in FUTEX_WAIT; the waker, pinned to CPU 0, spins for a
 // gap, then times FUTEX_WAKE with nobody waiting (a bare system call: its spread per call is
@@ -18,12 +19,20 @@
 // (not from the waker's seeing it back), so that gaps of a microsecond or two time a wake-up
 // that catches the waiter on its way off its CPU. "wakes" counts the calls that found it queued.
 //
+// --pingpong W:R,...: a token goes back and forth over a unix socketpair between threads pinned to
+// CPUs 0 and 1, each side doing read, R us of spinning, write, W us of spinning (the echo's round
+// trip: each read frees the other side's buffer and wakes it, sock_wfree -> unix_write_space, so
+// the wake-up's interrupt is paid inside the read and the write finds its reader awake). The
+// settings take turns in blocks of 100 round trips, so that the host's drift falls on all alike;
+// it prints the round trip's p10/p50/p90 for each.
+//
 // --after-long K,W: before each timed wake-up, K idles of 5 ms (each ended by a wake-up) and then
 // W untimed idles of the gap: the host's poll window follows a vCPU's recent halts (KVM empties it
 // after a long one and doubles it from 10us after each shorter one that outlasted it), so a short
 // idle right after long ones wakes slowly (docs/validation-measurements.md, "The host's poll
 // window adapts").
 #include <linux/futex.h>
+#include <sys/socket.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/syscall.h>
@@ -98,12 +107,66 @@ Wake wake_after(int64_t gap) {
   return {b - a, d - c, back_at.load() - c, woke == 1};
 }
 
+void spin_for(int64_t ns) {
+  const int64_t end = now_ns() + ns;
+  while (now_ns() < end) {
+  }
+}
+
+struct Side {
+  int64_t after_write, after_read;
+};
+
+// One side of --pingpong: `rounds` reads, each answered with a write, for the settings in turn.
+void pong(int fd, const std::vector<Side>& sides, long rounds) {
+  pin(1);
+  char x = 0;
+  for (long i = 0; i < rounds; ++i) {
+    const Side& s = sides[static_cast<size_t>(i / 100) % sides.size()];
+    if (read(fd, &x, 1) != 1) return;
+    spin_for(s.after_read);
+    if (write(fd, &x, 1) != 1) return;
+    spin_for(s.after_write);
+  }
+}
+
+int pingpong(const std::vector<Side>& sides, bool quick) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {
+    std::perror("wakebench: socketpair");
+    return 1;
+  }
+  const long per = quick ? 1000 : 20000;
+  const long rounds = per * static_cast<long>(sides.size());
+  std::thread other(pong, sv[1], std::cref(sides), rounds);
+  std::vector<std::vector<int64_t>> rt(sides.size());
+  char x = 0;
+  for (long i = 0; i < rounds; ++i) {
+    const size_t k = static_cast<size_t>(i / 100) % sides.size();
+    const int64_t t0 = now_ns();
+    if (write(sv[0], &x, 1) != 1) break;
+    spin_for(sides[k].after_write);
+    if (read(sv[0], &x, 1) != 1) break;
+    spin_for(sides[k].after_read);
+    rt[k].push_back(now_ns() - t0);
+  }
+  other.join();
+  std::printf("%12s %12s %30s\n", "after write", "after read", "round trip p10/50/90 (ns)");
+  for (size_t k = 0; k < sides.size(); ++k) {
+    std::printf("%10.1fus %10.1fus %12ld/%ld/%ld\n", static_cast<double>(sides[k].after_write) / 1000,
+                static_cast<double>(sides[k].after_read) / 1000, static_cast<long>(pct(rt[k], 10)),
+                static_cast<long>(pct(rt[k], 50)), static_cast<long>(pct(rt[k], 90)));
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   bool quick = false;
   long before_long = 0, before_short = 0;
   std::vector<int64_t> gaps = {3000, 30000, 100000, 300000, 2000000};
+  std::vector<Side> sides;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--quick") == 0) {
       quick = true;
@@ -121,6 +184,20 @@ int main(int argc, char** argv) {
         gaps.push_back(static_cast<int64_t>(us * 1000 + 0.5));
         s = *end == ',' ? end + 1 : end;
       }
+    } else if (std::strcmp(argv[i], "--pingpong") == 0 && i + 1 < argc) {
+      for (const char* s = argv[++i]; *s;) {
+        char* end = nullptr;
+        const double w = std::strtod(s, &end);
+        const bool colon = end != s && *end == ':';
+        const char* r0 = colon ? end + 1 : end;
+        const double r = colon ? std::strtod(r0, &end) : -1;
+        if (!colon || end == r0 || !(w >= 0) || !(r >= 0) || w > 1000 || r > 1000 || (*end != ',' && *end != 0)) {
+          std::fprintf(stderr, "wakebench: --pingpong takes W:R pairs of microseconds (0 to 1000), comma-separated\n");
+          return 2;
+        }
+        sides.push_back({static_cast<int64_t>(w * 1000 + 0.5), static_cast<int64_t>(r * 1000 + 0.5)});
+        s = *end == ',' ? end + 1 : end;
+      }
     } else if (std::strcmp(argv[i], "--after-long") == 0 && i + 1 < argc) {
       char* end = nullptr;
       before_long = std::strtol(argv[++i], &end, 10);
@@ -130,7 +207,8 @@ int main(int argc, char** argv) {
         return 2;
       }
     } else {
-      std::fprintf(stderr, "usage: gilsim-wakebench [--quick] [--gaps US,US,...] [--after-long K,W] [--from-wait]\n");
+      std::fprintf(stderr, "usage: gilsim-wakebench [--quick] [--gaps US,US,...] [--after-long K,W] [--from-wait]\n"
+                           "       gilsim-wakebench [--quick] --pingpong W:R,W:R,...\n");
       return 2;
     }
   }
@@ -138,6 +216,7 @@ int main(int argc, char** argv) {
     std::printf("wakebench: needs 2 CPUs\n");
     return 0;
   }
+  if (!sides.empty()) return pingpong(sides, quick);
   std::thread w(waiter);
   usleep(10000);
   std::printf("%10s %8s %30s %26s %34s\n", "idle gap", "wakes", "futex_wake nobody p10/50/90/99",
