@@ -150,12 +150,15 @@ int pingpong(const std::vector<Side>& sides, bool quick) {
     spin_for(sides[k].after_read);
     rt[k].push_back(now_ns() - t0);
   }
+  close(sv[0]);  // a side that stopped early: the other's read returns 0 and it ends too
   other.join();
+  close(sv[1]);
   std::printf("%12s %12s %30s\n", "after write", "after read", "round trip p10/50/90 (ns)");
   for (size_t k = 0; k < sides.size(); ++k) {
+    std::sort(rt[k].begin(), rt[k].end());
     std::printf("%10.1fus %10.1fus %12ld/%ld/%ld\n", static_cast<double>(sides[k].after_write) / 1000,
-                static_cast<double>(sides[k].after_read) / 1000, static_cast<long>(pct(rt[k], 10)),
-                static_cast<long>(pct(rt[k], 50)), static_cast<long>(pct(rt[k], 90)));
+                static_cast<double>(sides[k].after_read) / 1000, static_cast<long>(pct_sorted(rt[k], 10)),
+                static_cast<long>(pct_sorted(rt[k], 50)), static_cast<long>(pct_sorted(rt[k], 90)));
   }
   return 0;
 }
@@ -167,12 +170,14 @@ int main(int argc, char** argv) {
   long before_long = 0, before_short = 0;
   std::vector<int64_t> gaps = {3000, 30000, 100000, 300000, 2000000};
   std::vector<Side> sides;
+  bool gaps_given = false;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--quick") == 0) {
       quick = true;
     } else if (std::strcmp(argv[i], "--from-wait") == 0) {
       from_wait = true;
     } else if (std::strcmp(argv[i], "--gaps") == 0 && i + 1 < argc) {
+      gaps_given = true;
       gaps.clear();
       for (const char* s = argv[++i]; *s;) {
         char* end = nullptr;
@@ -216,7 +221,13 @@ int main(int argc, char** argv) {
     std::printf("wakebench: needs 2 CPUs\n");
     return 0;
   }
-  if (!sides.empty()) return pingpong(sides, quick);
+  if (!sides.empty()) {
+    if (from_wait || before_long > 0 || gaps_given) {
+      std::fprintf(stderr, "wakebench: --pingpong runs alone (no --gaps, --after-long or --from-wait)\n");
+      return 2;
+    }
+    return pingpong(sides, quick);
+  }
   std::thread w(waiter);
   usleep(10000);
   std::printf("%10s %8s %30s %26s %34s\n", "idle gap", "wakes", "futex_wake nobody p10/50/90/99",
