@@ -376,6 +376,36 @@ def poll_op_split(gilsim):
     record("io_poll_cpu0 at check interval 7: one 50 ns check per op (999 in 1000 ops)", ok, "makespans %r" % span)
 
 
+def sequential_tick(gilsim):
+    """tools/validate/run gives a cpu case's scenario the tick its own sequential phase took (the
+    median over the repeats), not the profile's: the host's CPU speed changes between calibration
+    and run. Five repeats of 2 x 4,000,000 countdowns (16,000,000 ticks) taking 0.16-0.26 s give
+    the median 0.24 s: 15 ns a tick; the model's serial run is then 16,000,000 x 15 ns."""
+    run_mod = validate_run_module()
+    case = [c for c in run_mod.define_cases(True, False) if c["name"] == "cpu2"][0]
+    args = argparse.Namespace(profile=os.path.join(ROOT, "docs", "data", "profile-2.7.18-q.json"),
+                              raw_check_interval=False, version="2.7.18")
+    runs = [{"threads": 2, "n": 4000000, "sequential_s": s} for s in (0.26, 0.16, 0.24, 0.25, 0.2)]
+    sets = run_mod.gilsim_sets(case, runs, {}, True, args, 11.0)
+    record("validate/run: a cpu case runs on its sequential phase's tick",
+           sets.get("machine.costs.tick") == "15ns" and sets.get("threads.0.program.0.cpu.ticks") == 8000000,
+           "%r" % sets)
+    cmd = [gilsim, "run", os.path.join(ROOT, "tools", "validate", "scenarios", "cpu2.json"), "--format", "json",
+           "--gil", "py2", "--set", "machine.profile=" + args.profile, "--horizon", "1s"]
+    for k, v in sets.items():
+        cmd += ["--set", "%s=%s" % (k, v)]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    serial = json.loads(p.stdout)["serial_ns"] if p.returncode == 0 else None
+    # serial_ns: the 16,000,000 ticks plus the threads' start and each check's uncontended
+    # release and re-acquire (gil_check 21 ns, a check every 67 ticks)
+    record("validate/run: the cpu case's serial run takes its ticks at 15 ns", serial is not None and
+           16000000 * 15 <= serial < 16000000 * 15 * 1.05, "serial_ns %r (%s)" % (serial, (p.stderr or "").strip()))
+    # the sleep and hash cases have no countdown: the profile's tick stays
+    case = [c for c in run_mod.define_cases(True, False) if c["name"] == "sleep2"][0]
+    sets = run_mod.gilsim_sets(case, [{"sequential_s": 0.2}], {}, True, args, 11.0)
+    record("validate/run: sleep2 keeps the profile's tick", "machine.costs.tick" not in sets, "%r" % sets)
+
+
 def run_futex_trace(lines):
     """tools/validate/futex_trace --format json on these perf script lines, put in time order."""
     lines = sorted(lines, key=lambda l: float(l.split()[3].rstrip(":")))
@@ -588,6 +618,7 @@ def main():
     tail_tables()
     calibrate_shallow_idle()
     poll_op_split(gilsim)
+    sequential_tick(gilsim)
     median_intervals()
     futex_trace_summary()
     sched_stats_summary(gilsim)
