@@ -359,7 +359,8 @@ def poll_op_split(gilsim):
     sys_ns = run_mod.select_syscall_ns(args.profile)
     want = {"threads.0.program.0.loop": 1000, "threads.0.program.0.do.0.native": "%dns" % sys_ns,
             "threads.0.program.0.do.1.cpu.ticks": 7,
-            "threads.0.program.0.do.2.native_gil": "%dns" % (3000 - sys_ns - 56), "interpreter.check_interval": 7}
+            "threads.0.program.0.do.2.native_gil": "%dns" % (3000 - sys_ns - 56), "interpreter.check_interval": 7,
+            "machine.costs.tick": "8ns"}
     record("validate/run: a poll op is a system call, 7 ticks and C code with the GIL", sets == want,
            "%r != %r" % (sets, want))
     # The scenario with those sets: the ticker expires during each op's 7 ticks and its one-tick
@@ -400,10 +401,18 @@ def sequential_tick(gilsim):
     # release and re-acquire (gil_check 21 ns, a check every 67 ticks)
     record("validate/run: the cpu case's serial run takes its ticks at 15 ns", serial is not None and
            16000000 * 15 <= serial < 16000000 * 15 * 1.05, "serial_ns %r (%s)" % (serial, (p.stderr or "").strip()))
-    # the sleep and hash cases have no countdown: the profile's tick stays
+    # the other cases run on the recording's tick: the median of every cpu run's sequential tick
+    # (cpu2's five above, 10.0-16.25 ns, and cpu4's three of 2 x 4 x 1,000,000 ticks,
+    # 0.096-0.128 s, 12.0-16.0 ns: the eight sorted 10, 12, 12.5, 13, 15, 15.625, 16, 16.25, so
+    # 14 ns), or the profile's without a cpu case
+    cpu4 = [{"threads": 4, "n": 1000000, "sequential_s": x} for x in (0.096, 0.104, 0.128)]
+    got = run_mod.recording_tick_ns({"cpu2": runs, "cpu4": cpu4, "sleep2": [{"sequential_s": 9.0}]}, 11.0)
+    record("validate/run: the recording's tick is the median over its cpu runs", got == 14, "%r" % got)
+    record("validate/run: a recording without cpu cases keeps the profile's tick",
+           run_mod.recording_tick_ns({"sleep2": [{"sequential_s": 0.2}]}, 11.0) == 11.0)
     case = [c for c in run_mod.define_cases(True, False) if c["name"] == "sleep2"][0]
-    sets = run_mod.gilsim_sets(case, [{"sequential_s": 0.2}], {}, True, args, 11.0)
-    record("validate/run: sleep2 keeps the profile's tick", "machine.costs.tick" not in sets, "%r" % sets)
+    sets = run_mod.gilsim_sets(case, [{"sequential_s": 0.2}], {}, True, args, 14)
+    record("validate/run: sleep2 runs on the recording's tick", sets.get("machine.costs.tick") == "14ns", "%r" % sets)
 
 
 def run_futex_trace(lines):
