@@ -610,6 +610,28 @@ def validate_from_refuses():
                    p.stderr + p.stdout)
 
 
+def calibrate_shallow_from_refuses():
+    """tools/calibrate --shallow-from a file that is not a profile with measurements.shallow_wake,
+    or one made on another machine: one line on stderr naming the file, exit 2, before any
+    benchmark runs (so no interpreter is needed: --python names one that does not exist)."""
+    tool = os.path.join(ROOT, "tools", "calibrate")
+    with tempfile.TemporaryDirectory() as d:
+        other = os.path.join(d, "other-machine.json")
+        with open(os.path.join(ROOT, "docs", "data", "profile-3.11.7-q.json")) as f:
+            prof = json.load(f)
+        prof["source"]["machine"] = "x86_64 / 64 cores, elsewhere, Linux 5.10"
+        with open(other, "w") as f:
+            json.dump(prof, f)
+        for bad in (os.path.join(d, "missing.json"), os.path.join(ROOT, "README.md"),
+                    os.path.join(ROOT, "docs", "data", "profile-3.11.7-f.json"), other):
+            p = subprocess.run([sys.executable, tool, "--python", os.path.join(d, "no-python"), "--shallow-from", bad],
+                               capture_output=True, text=True)
+            lines = p.stderr.strip().splitlines()
+            record("calibrate: --shallow-from %s is refused in one line" % os.path.basename(bad),
+                   p.returncode == 2 and len(lines) == 1 and not p.stdout and os.path.basename(bad) in lines[0],
+                   p.stderr + p.stdout)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--gilsim", required=True)
@@ -633,6 +655,7 @@ def main():
     sched_stats_summary(gilsim)
     futex_trace_poll_turns()
     validate_from_refuses()
+    calibrate_shallow_from_refuses()
     passed = sum(1 for _, ok in results if ok)
     print("cli: %d passed, %d failed" % (passed, len(results) - passed))
     return 0 if passed == len(results) else 1
