@@ -239,7 +239,9 @@ WakeTarget OsScheduler::wake(int t, Time work, int waker, bool sync) {
     // costs.shallow_idle: the core's last thread left it so recently that the wake-up needs no
     // interrupt (the idle loop's polling entry, do_idle; or a halt the host is still polling
     // for). Its halt, if any, still counts for the host's adaptive poll window.
-    const bool shallow = shallow_.enabled && cores_[c].last >= 0 && idle_for < shallow_.before;
+    // The window's end is drawn per wake-up when it is a distribution (a fixed one draws
+    // nothing from the stream).
+    const bool shallow = shallow_.enabled && cores_[c].last >= 0 && idle_for < shallow_.before.draw(rng_, tick_);
     // costs.deep_idle: the host stopped polling for this halted vCPU (kvm_vcpu_halt) and must
     // schedule it back in. Idle since its last thread left (since the start if it never had one).
     const bool deep = deep_.enabled && halt_ends_deep(cores_[c], idle_for) && !shallow;  // the window updated either way

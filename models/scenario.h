@@ -54,8 +54,11 @@ struct DeepIdle {
 /// counts for deep_idle.adaptive's poll window.
 struct ShallowIdle {
   bool enabled = false;
-  /// A wake-up less than this after the core's last thread left it finds the core shallow.
-  Time before;
+  /// A wake-up less than this after the core's last thread left it finds the core shallow. A
+  /// distribution (uniform or quantiles: bounded) is drawn per wake-up: where the window ends
+  /// varies from halt to halt, and a calibration measures the share of wake-ups still cheap at
+  /// each gap (`docs/model.md`, mechanism 23).
+  DurationSpec before;
   /// What the waker pays on top of `syscall` to wake a thread onto such a core (replaces `wake`).
   DurationSpec wake;
   /// From such a wake-up until the woken thread runs (replaces `wakeup_latency`).

@@ -112,6 +112,37 @@ TEST_CASE("os: a wake-up soon after the core's thread left takes the shallow wak
   }
 }
 
+TEST_CASE("os: a shallow window drawn per wake-up makes that share of the wake-ups shallow") {
+  // System: one thread, started at 10us (the core never had a thread: not shallow), then 1000 x
+  // (io 5us, cpu 1us) on 1 core; wake-up latency 10us, shallow latency 2us, zero costs. Each
+  // io's timer wakes it 5us after it left its core. Expectation: with shallow_idle.before drawn
+  // from uniform(6us, 10us) every wake-up is shallow: end 10 + 1000 x (5 + 2 + 1) = 8010us;
+  // from uniform(1us, 4us) none is: 10 + 1000 x (5 + 10 + 1) = 16010us; from uniform(0, 10us)
+  // a wake-up is shallow when the draw exceeds 5us, half the time: the end is 16010us less
+  // 8us per shallow one, k of 1000, k binomial(1000, 0.5): 440 <= k <= 560 (3.8 sd). The
+  // same seed gives the same k.
+  const auto run = [](json before, uint64_t seed) {
+    json doc = {{"machine", {{"cores", 1}, {"costs", test::zero_costs()}}}, {"seed", seed},
+                {"threads", json::array({{{"program", json::array({{{"loop", 1000},
+                                                                    {"do", json::array({{{"io", "5us"}}, {{"cpu", "1us"}}})}}})}}})}};
+    doc["machine"]["costs"]["wakeup_latency"] = "10us";
+    doc["machine"]["costs"]["shallow_idle"] = {{"before", before}, {"wake", "1us"}, {"wakeup_latency", "2us"}};
+    const RunResult r = simulate(load_scenario(doc, "test.json"));
+    REQUIRE(r.complete);
+    return r.end.count();
+  };
+  CHECK(run({{"uniform", {"6us", "10us"}}}, 1) == Time::us(8010).count());
+  CHECK(run({{"uniform", {"1us", "4us"}}}, 1) == Time::us(16010).count());
+  const int64_t end = run({{"uniform", {"0ns", "10us"}}}, 1);
+  const int64_t k = (Time::us(16010).count() - end) / Time::us(8).count();
+  INFO("end " << end << " ns, shallow wake-ups " << k);
+  CHECK((Time::us(16010).count() - end) % Time::us(8).count() == 0);
+  CHECK(k >= 440);
+  CHECK(k <= 560);
+  CHECK(run({{"uniform", {"0ns", "10us"}}}, 1) == end);
+  CHECK(run({{"quantiles", {{0, "0ns"}, {100, "10us"}}}}, 1) != Time::us(16010).count());
+}
+
 TEST_CASE("os: deep_idle.adaptive: a long halt empties the host's poll window, short ones double it from 10us") {
   // System: as above (1 core, wake-up latency 10us, deep_idle after 200us with latency 30us),
   // adaptive; the thread does io 1ms, then 4 x io 30us, then cpu 1ms. Expectation: the 1ms halt

@@ -285,17 +285,19 @@ def calibrate_shallow_idle():
     record("calibrate: no cheap gap, no costs.shallow_idle", costs["shallow_idle"] is False, str(costs["shallow_idle"]))
     # measurements.shallow_wake from two repeats: a gap with no figures in either, one cheap in
     # one repeat of two (share 0.5), the reference gap last
-    rows = [[{"gap_us": 1, "wake_extra_ns": None, "latency_p50_ns": None},
-             {"gap_us": 2, "wake_extra_ns": 400.0, "latency_p50_ns": 12000.0},
-             {"gap_us": 30, "wake_extra_ns": 9000.0, "latency_p50_ns": 30000.0}],
-            [{"gap_us": 1, "wake_extra_ns": None, "latency_p50_ns": None},
-             {"gap_us": 2, "wake_extra_ns": 8000.0, "latency_p50_ns": 28000.0},
-             {"gap_us": 30, "wake_extra_ns": 9000.0, "latency_p50_ns": 30000.0}]]
+    # (per wake-up, gap 2's wakes were cheap in 0.9 and 0.2 of each repeat: median 0.55)
+    rows = [[{"gap_us": 1, "wake_extra_ns": None, "latency_p50_ns": None, "cheap_share": None},
+             {"gap_us": 2, "wake_extra_ns": 400.0, "latency_p50_ns": 12000.0, "cheap_share": 0.9},
+             {"gap_us": 30, "wake_extra_ns": 9000.0, "latency_p50_ns": 30000.0, "cheap_share": 0.0}],
+            [{"gap_us": 1, "wake_extra_ns": None, "latency_p50_ns": None, "cheap_share": None},
+             {"gap_us": 2, "wake_extra_ns": 8000.0, "latency_p50_ns": 28000.0, "cheap_share": 0.2},
+             {"gap_us": 30, "wake_extra_ns": 9000.0, "latency_p50_ns": 30000.0, "cheap_share": 0.0}]]
     m = {}
     cal.shallow_wake(rows, m)
     got = m["shallow_wake"]["points"]
     record("calibrate: measurements.shallow_wake skips gaps without figures",
-           got == [[1, None, None, 0.0], [2, "4200ns", "20000ns", 0.5], [30, "9000ns", "30000ns", 0.0]], str(got))
+           got == [[1, None, None, 0.0, None], [2, "4200ns", "20000ns", 0.5, 0.55], [30, "9000ns", "30000ns", 0.0, 0.0]],
+           str(got))
 
 
 def tail_tables():
@@ -313,6 +315,40 @@ def tail_tables():
     # one sample only: the table is flat at it
     t = calibrate_bench.quantile_table([5e-6])
     record("calibrate_bench: a table of one sample", all(abs(x - 5000.0) < 1e-6 for _, x in t), str(t))
+
+
+def calibrate_window_end():
+    """tools/calibrate's costs.shallow_idle.before from the per-wake-up shares of cheap wake-ups
+    at each gap: a quantile table of where the window ends (its distribution function at gap g
+    is 1 - the share; flat stretches move the point to their end), and the fixed half-way
+    `before` for points without those shares."""
+    cal = calibrate_module()
+    pts = [[1, "4us", "9us", 0.43, 0.4], [2, "1us", "12us", 0.57, 0.9], [3, "1us", "12us", 0.57, 1.0],
+           [4, "1us", "12us", 0.71, 0.95], [6, "1us", "12us", 0.71, 0.9], [8, "6us", "15us", 0.43, 0.5],
+           [12, "7us", "25us", 0.0, 0.05], [20, "8us", "26us", 0.0, 0.0], [30, "9us", "24us", 0.0, 0.0]]
+    # the window's first gap is 2 us (cheap in 0.57 of the repeats): the end lies past 1 us; the
+    # shares 0.9, 0.9 (1.0 capped), 0.9, 0.9, 0.5, 0.05, 0: 10 % by 6 us, 50 % by 8, 95 % by 12,
+    # all by 20
+    want = [[0, "1000ns"], [10.0, "6000ns"], [50.0, "8000ns"], [95.0, "12000ns"], [100, "20000ns"]]
+    got = cal.window_end_table(pts, 1)
+    record("calibrate: the shallow window's end as a quantile table of the cheap shares", got == want, "%r" % got)
+    costs = {"wakeup_latency": {"quantiles": [[0, "10us"], [50, "20us"], [100, "40us"]]}}
+    cal.shallow_idle(costs, {"shallow_wake": {"points": [p[:4] for p in pts]}})
+    # without per-wake shares: the run of gaps cheap in half the repeats or more is 2-6 us (8 us
+    # had 0.43), so `before` is halfway from 6 to 8 us
+    record("calibrate: without per-wake shares the window ends halfway past its last gap",
+           costs["shallow_idle"]["before"] == "7000ns", "%r" % costs["shallow_idle"])
+
+
+@functools.lru_cache(maxsize=None)
+def calibrate_module():
+    import importlib.machinery
+    import importlib.util
+    loader = importlib.machinery.SourceFileLoader("calibrate", os.path.join(ROOT, "tools", "calibrate"))
+    spec = importlib.util.spec_from_loader("calibrate", loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
 
 
 def median_intervals():
@@ -651,6 +687,7 @@ def main():
     poll_op_split(gilsim)
     sequential_tick(gilsim)
     median_intervals()
+    calibrate_window_end()
     futex_trace_summary()
     sched_stats_summary(gilsim)
     futex_trace_poll_turns()
