@@ -326,10 +326,10 @@ def calibrate_window_end():
     pts = [[1, "4us", "9us", 0.43, 0.4], [2, "1us", "12us", 0.57, 0.9], [3, "1us", "12us", 0.57, 1.0],
            [4, "1us", "12us", 0.71, 0.95], [6, "1us", "12us", 0.71, 0.9], [8, "6us", "15us", 0.43, 0.5],
            [12, "7us", "25us", 0.0, 0.05], [20, "8us", "26us", 0.0, 0.0], [30, "9us", "24us", 0.0, 0.0]]
-    # the window's first gap is 2 us (cheap in 0.57 of the repeats): the end lies past 1 us; the
-    # shares 0.9, 0.9 (1.0 capped), 0.9, 0.9, 0.5, 0.05, 0: 10 % by 6 us, 50 % by 8, 95 % by 12,
-    # all by 20
-    want = [[0, "1000ns"], [10.0, "6000ns"], [50.0, "8000ns"], [95.0, "12000ns"], [100, "20000ns"]]
+    # the window's gaps start at 2 us (cheap in 0.57 of the repeats), its start is the gap where
+    # most wake-ups were cheap, 3 us (all): the end lies past 3 us; then the shares 0.95, 0.9,
+    # 0.5, 0.05, 0: 5 % by 4 us, 10 % by 6, 50 % by 8, 95 % by 12, all by 20
+    want = [[0, "3000ns"], [5.0, "4000ns"], [10.0, "6000ns"], [50.0, "8000ns"], [95.0, "12000ns"], [100, "20000ns"]]
     got = cal.window_end_table(pts, 1)
     record("calibrate: the shallow window's end as a quantile table of the cheap shares", got == want, "%r" % got)
     costs = {"wakeup_latency": {"quantiles": [[0, "10us"], [50, "20us"], [100, "40us"]]}}
