@@ -260,11 +260,7 @@ def calibrate_shallow_idle():
     """tools/calibrate's costs.shallow_idle from measurements.shallow_wake: the first run of gaps
     cheap in half the repeats or more; `before` halfway to the next gap, `wake` the run's median
     extra, the latency table moved by the run's median latency less the last gap's."""
-    import importlib.machinery
-    import importlib.util
-    loader = importlib.machinery.SourceFileLoader("calibrate_tool", os.path.join(ROOT, "tools", "calibrate"))
-    cal = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
-    loader.exec_module(cal)
+    cal = calibrate_module()
     # Gaps 1..30 us; none timed at 1 us (every wake found the wakee not yet queued); cheap (share
     # >= 0.5) at 2, 3, 4 and again at 12 (a second run, ignored); the run ends before 6: before =
     # (4 + 6) / 2 us = 5,000 ns; wake = median(500, 600, 700) = 600 ns; latency shift =
@@ -341,14 +337,18 @@ def calibrate_window_end():
 
 
 @functools.lru_cache(maxsize=None)
-def calibrate_module():
+def tool_module(name, *path):
+    """A script of tools/ without a .py name (tools/calibrate, tools/validate/run), imported."""
     import importlib.machinery
     import importlib.util
-    loader = importlib.machinery.SourceFileLoader("calibrate", os.path.join(ROOT, "tools", "calibrate"))
-    spec = importlib.util.spec_from_loader("calibrate", loader)
-    mod = importlib.util.module_from_spec(spec)
+    loader = importlib.machinery.SourceFileLoader(name, os.path.join(ROOT, "tools", *path))
+    mod = importlib.util.module_from_spec(importlib.util.spec_from_loader(name, loader))
     loader.exec_module(mod)
     return mod
+
+
+def calibrate_module():
+    return tool_module("calibrate_tool", "calibrate")
 
 
 def median_intervals():
@@ -370,15 +370,8 @@ def median_intervals():
     record("validate/run: a miss inside the median's interval is marked and counted", ok, text)
 
 
-@functools.lru_cache(maxsize=None)
 def validate_run_module():
-    import importlib.machinery
-    import importlib.util
-    loader = importlib.machinery.SourceFileLoader("validate_run", os.path.join(ROOT, "tools", "validate", "run"))
-    spec = importlib.util.spec_from_loader("validate_run", loader)
-    run_mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(run_mod)
-    return run_mod
+    return tool_module("validate_run", "validate", "run")
 
 
 def poll_op_split(gilsim):
