@@ -374,6 +374,48 @@ def validate_run_module():
     return tool_module("validate_run", "validate", "run")
 
 
+def alone_moves():
+    """The echo's moves between CPUs in its alone phase: the workload reads them from /proc
+    (se.nr_migrations, and field 39 of stat for the CPU), and tools/validate/run shows their sum,
+    I/O thread plus echo process, as a row it does not judge; a recording without them (before
+    2026-12-07) shows no such row, and poll cases never do."""
+    sys.path.insert(0, os.path.join(ROOT, "tools", "validate", "workloads"))
+    try:
+        import _common
+    finally:
+        sys.path.pop(0)
+    with tempfile.TemporaryDirectory() as d:
+        sched, stat = os.path.join(d, "sched"), os.path.join(d, "stat")
+        with open(sched, "w") as fh:
+            fh.write("python (7, #threads: 2)\n---\nse.exec_start  :  12.5\nse.nr_migrations  :  41\n")
+        with open(stat, "w") as fh:
+            fh.write("7 (a (b) c) S " + " ".join(str(i) for i in range(4, 39)) + " 1 0 0\n")
+        got = (_common.migrations(sched), _common.migrations(stat), _common.migrations(os.path.join(d, "none")),
+               _common.last_cpu(stat), _common.last_cpu(sched))
+    record("validate/workloads: migrations and last CPU read from /proc files, None where absent",
+           got == (41, None, None, 1, None), "%r" % (got,))
+    run_mod = validate_run_module()
+    defs = {c["name"]: c for c in run_mod.define_cases(False, False)}
+
+    def run(moves):
+        phase = {"ops_per_s": 1000.0, "p50_ns": 1e6, "p99_ns": 2e6, "mean_ns": 1e6, "ops": 100}
+        alone = dict(phase, migrations=moves) if moves is not None else dict(phase)
+        return {"loaded": phase, "alone": alone, "throughput_ratio": 1.0}
+    new = run_mod.measured_quantities(defs["io_echo_cpu0"], [run({"io": 1, "echo": 2}), run({"io": 0, "echo": 0}),
+                                                             run({"io": 3, "echo": 4})])
+    old = run_mod.measured_quantities(defs["io_echo_cpu0"], [run(None), run(None)])
+    poll = run_mod.measured_quantities(defs["io_poll_cpu0"], [run({"io": 1, "echo": None})])
+    ok = new["alone_moves"]["median"] == 3 and "alone_moves" not in old and "alone_moves" not in poll
+    record("validate/run: the echo's alone-phase moves are the I/O thread's plus the echo process's", ok,
+           "%r / %r / %r" % (new.get("alone_moves"), sorted(old), sorted(poll)))
+    case = {"name": "io_echo_cpu0", "kind": "io", "measured": new,
+            "predicted": {"ops/s": 1000.0, "ratio": 1.0, "p50_ns": 1e6}}
+    text = run_mod.markdown({"cases": [case]})
+    ok = "| io_echo_cpu0 | alone_moves | 3 [0..7] | - | - | - | not counted |" in text and \
+        "2 of 2 within target" in text
+    record("validate/run: the alone-phase moves are shown and not counted", ok, text)
+
+
 def poll_op_split(gilsim):
     """tools/validate/run splits a measured poll op into select()'s system call, the loop's 7 ticks
     of bytecode (its check points) and C code that keeps the GIL: at a 2.7 check interval of 10
@@ -680,6 +722,7 @@ def main():
     poll_op_split(gilsim)
     sequential_tick(gilsim)
     median_intervals()
+    alone_moves()
     calibrate_window_end()
     futex_trace_summary()
     sched_stats_summary(gilsim)

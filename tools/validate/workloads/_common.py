@@ -131,6 +131,28 @@ def echo_server():
     return a, pid
 
 
+def migrations(path):
+    """se.nr_migrations from a Linux /proc .../sched file: how many times the thread has moved
+    from one CPU to another; None where the file (CONFIG_SCHED_DEBUG) or the line is missing."""
+    try:
+        with open(path) as fh:
+            for line in fh:
+                if line.startswith("se.nr_migrations"):
+                    return int(line.split(":")[1])
+    except (IOError, OSError, ValueError):
+        pass
+    return None
+
+
+def last_cpu(path):
+    """The CPU a thread last ran on (field 39 of a Linux /proc .../stat file); None elsewhere."""
+    try:
+        with open(path) as fh:
+            return int(fh.read().rsplit(")", 1)[1].split()[36])
+    except (IOError, OSError, ValueError, IndexError):
+        return None
+
+
 def latency_stats(lat, elapsed):
     return {"ops": len(lat), "seconds": elapsed, "ops_per_s": len(lat) / elapsed if elapsed else None,
             "p50_ns": pct(lat, 50) * 1e9, "p90_ns": pct(lat, 90) * 1e9,

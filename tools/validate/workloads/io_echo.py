@@ -6,7 +6,12 @@
              that returns at once but still releases and re-takes the GIL.
 First an "alone" phase (no CPU threads) of --alone-seconds, then the "loaded" phase of --seconds
 with K daemon spinner threads. Measures, per phase: ops, ops_per_s, per-op latency p50/p90/p99
-(ns, from before the first call to after the last call of an op) and mean.
+(ns, from before the first call to after the last call of an op) and mean, and how many times
+the I/O thread and the echo process moved from one CPU to another during it ("migrations") and the CPU each
+was on when it began ("start_cpus"), from /proc (null where the kernel does not show them). On the validation VM the host kernel's vCPU
+packing puts the two on one vCPU for the first 20-40 ms of a phase (round trips of 11-16 us
+instead of 25-35 us; docs/validation.md, "The echo pair shares a vCPU at first"): joining and
+leaving take a migration each, so a phase that began apart and had none ran apart throughout.
 gilsim: scenarios/io_{echo,poll}_cpuK.json; the runner sets the op count to the loaded phase's
 and the I/O time from the alone phase, then compares ops/s and p50 latency.
 """
@@ -18,11 +23,24 @@ import select
 import socket
 import threading
 
-from _common import Spinners, add_interval_args, clock, echo_server, emit, latency_stats, \
-    set_interval
+from _common import Spinners, add_interval_args, clock, echo_server, emit, last_cpu, \
+    latency_stats, migrations, set_interval
 
 
-def io_loop(mode, sock, seconds, out):
+def moves(peer):
+    """The I/O thread's and the echo process's migrations so far (read off the timed loop)."""
+    return (migrations("/proc/thread-self/sched"),
+            migrations("/proc/%d/sched" % peer) if peer else None)
+
+
+def cpus(peer):
+    """The CPU the I/O thread is on and the one the echo process last ran on."""
+    return [last_cpu("/proc/thread-self/stat"), last_cpu("/proc/%d/stat" % peer) if peer else None]
+
+
+def io_loop(mode, sock, seconds, out, peer):
+    before = moves(peer)
+    start_cpus = cpus(peer)
     lat = []
     msg = b"m" * 64
     t_start = clock()
@@ -42,13 +60,18 @@ def io_loop(mode, sock, seconds, out):
             select.select(rl, [], [], 0)
             now = clock()
             lat.append(now - t0)
-    out.append(latency_stats(lat, now - t_start))
+    stats = latency_stats(lat, now - t_start)
+    after = moves(peer)
+    stats["migrations"] = {name: b - a if a is not None and b is not None else None
+                           for name, a, b in zip(("io", "echo"), before, after)}
+    stats["start_cpus"] = start_cpus
+    out.append(stats)
 
 
-def phase(mode, sock, seconds, k):
+def phase(mode, sock, seconds, k, peer):
     out = []
     with Spinners(k):
-        t = threading.Thread(target=io_loop, args=(mode, sock, seconds, out))
+        t = threading.Thread(target=io_loop, args=(mode, sock, seconds, out, peer))
         t.start()
         t.join()
     return out[0]
@@ -69,8 +92,8 @@ def main():
         sock, other = socket.socketpair()
         sock.setblocking(False)
         pid = None
-    alone = phase(a.mode, sock, a.alone_seconds, 0)
-    loaded = phase(a.mode, sock, a.seconds, a.cpu)
+    alone = phase(a.mode, sock, a.alone_seconds, 0, pid)
+    loaded = phase(a.mode, sock, a.seconds, a.cpu, pid)
     sock.close()
     if pid:
         os.waitpid(pid, 0)
