@@ -414,6 +414,17 @@ def alone_moves():
     ok = "| io_echo_cpu0 | alone_moves | 3 [0..7] | - | - | - | not counted |" in text and \
         "2 of 2 within target" in text
     record("validate/run: the alone-phase moves are shown and not counted", ok, text)
+    # the placement probe: one JSON line per phase, its stretches adding up to its ops
+    probe = os.path.join(ROOT, "tools", "validate", "workloads", "echo_pack.py")
+    p = subprocess.run([sys.executable, probe, "--phases", "0.02,0.02"], capture_output=True, text=True, timeout=60)
+    try:
+        phases = [json.loads(line) for line in p.stdout.splitlines()]
+        ok = p.returncode == 0 and [d["phase"] for d in phases] == [0, 1] and all(
+            d["ops"] > 0 and 0 <= d["same"] <= 1 and
+            (d["stretch_count"] > 8 or sum(k[1] for k in d["stretches"]) == d["ops"]) for d in phases)
+    except (ValueError, KeyError, TypeError):
+        ok = False
+    record("validate/workloads/echo_pack.py: a line per phase, its stretches covering its ops", ok, p.stdout + p.stderr)
 
 
 def poll_op_split(gilsim):
