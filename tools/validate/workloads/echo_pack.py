@@ -13,11 +13,12 @@ ops as [kind, ops, ms]; for apart ops the hops' p10/p50/p90 in us (hop1: from th
 clock read before its send to the echo process's after its recv returned; hop2: from the echo
 process's clock read before its send to the I/O thread's after its recv returned) and the idle
 gap before each (the I/O thread's from its send's return to the echo's send; the echo's from its
-previous send to the I/O thread's next send).
+previous send to the I/O thread's next send); the same hops for ops on one CPU; the send's p50.
 
   PYENV_VERSION=3.11.7 python echo_pack.py --phases 0.15,0.5,0.5 [--before cold|hot]
 --before cold sleeps 0.3 s before each phase, hot keeps both CPUs busy for 0.2 s (two
-processes counting) before it.
+processes counting) before it; --cpu K runs K threads counting in the I/O thread's process
+during each phase, as io_echo.py's loaded phase does.
 """
 from __future__ import print_function
 
@@ -31,7 +32,7 @@ import struct
 import threading
 import time
 
-from _common import clock, pct
+from _common import Spinners, clock, pct
 
 getcpu = ctypes.CDLL(None).sched_getcpu
 REPLY = struct.Struct("=idd")  # the echo's CPU, its clock after recv, its clock before send
@@ -97,19 +98,24 @@ def summary(rows):
         g = list(g)
         stretches.append([k, len(g), round(sum(r[4] - r[0] for r in g) * 1e3, 1)])
     ap = [rows[i] for i in apart_i]
+    sm = [r for r in rows if r[5] == r[6]]
     echo_gap = [rows[i][0] - rows[i - 1][3] for i in apart_i if i > 0]
     return {"ops": len(rows), "same": round(float(len(same)) / len(rows), 3) if rows else None,
             "same_p50_us": us(same, 50), "apart_p50_us": us([r[4] - r[0] for r in ap], 50),
             "stretches": stretches[:8], "stretch_count": len(stretches),
             "apart_hop1_us": [us([r[2] - r[0] for r in ap], p) for p in (10, 50, 90)],
             "apart_hop2_us": [us([r[4] - r[3] for r in ap], p) for p in (10, 50, 90)],
-            "apart_io_gap_us": us([r[3] - r[1] for r in ap], 50), "apart_echo_gap_us": us(echo_gap, 50)}
+            "apart_io_gap_us": us([r[3] - r[1] for r in ap], 50), "apart_echo_gap_us": us(echo_gap, 50),
+            "same_hop1_us": [us([r[2] - r[0] for r in sm], p) for p in (10, 50, 90)],
+            "same_hop2_us": [us([r[4] - r[3] for r in sm], p) for p in (10, 50, 90)],
+            "send_us": us([r[1] - r[0] for r in rows], 50)}
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--phases", default="0.15,0.5", help="seconds of each phase, a new thread each")
     ap.add_argument("--before", choices=("none", "cold", "hot"), default="none")
+    ap.add_argument("--cpu", type=int, default=0, help="CPU-bound threads counting during each phase")
     a = ap.parse_args()
     x, y = socket.socketpair()
     pid = os.fork()
@@ -123,9 +129,10 @@ def main():
     for i, seconds in enumerate(float(s) for s in a.phases.split(",")):
         before(a.before)
         out = []
-        t = threading.Thread(target=io_loop, args=(x, seconds, out))
-        t.start()
-        t.join()
+        with Spinners(a.cpu):
+            t = threading.Thread(target=io_loop, args=(x, seconds, out))
+            t.start()
+            t.join()
         d = summary(out[0])
         d["phase"] = i
         print(json.dumps(d, sort_keys=True))
