@@ -5,7 +5,7 @@ back) with the CPU of each side per op, read through ctypes (sched_getcpu, about
 A probe, not a validation case: the CPU reads add work to both sides. On the validation VM it
 shows the host kernel's vCPU packing (docs/validation.md, "The echo pair shares a vCPU at
 first"): for the first 20-40 ms of a phase the two sides often run on one vCPU and a round trip
-takes 11-16 us; then they move apart for good (25-35 us).
+takes 11-16 us; then they move apart for good (22-40 us).
 
 Prints one JSON line per phase: ops; the share of ops whose two sides ran on one CPU ("same");
 the round trip's p50 for same and apart ops; the first stretches of same ("s") and apart ("o")
@@ -15,7 +15,7 @@ process's clock read before its send to the I/O thread's after its recv returned
 gap before each (the I/O thread's from its send's return to the echo's send; the echo's from its
 previous send to the I/O thread's next send); the same hops for ops on one CPU; the send's p50.
 
-  PYENV_VERSION=3.11.7 python echo_pack.py --phases 0.15,0.5,0.5 [--before cold|hot]
+  PYENV_VERSION=3.11.7 python echo_pack.py --phases 0.15,0.5,0.5 [--before cold|hot] [--cpu K]
 --before cold sleeps 0.3 s before each phase, hot keeps both CPUs busy for 0.2 s (two
 processes counting) before it; --cpu K runs K threads counting in the I/O thread's process
 during each phase, as io_echo.py's loaded phase does.

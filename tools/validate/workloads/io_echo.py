@@ -6,12 +6,13 @@
              that returns at once but still releases and re-takes the GIL.
 First an "alone" phase (no CPU threads) of --alone-seconds, then the "loaded" phase of --seconds
 with K daemon spinner threads. Measures, per phase: ops, ops_per_s, per-op latency p50/p90/p99
-(ns, from before the first call to after the last call of an op) and mean, and how many times
-the I/O thread and the echo process moved from one CPU to another during it ("migrations") and the CPU each
-was on when it began ("start_cpus"), from /proc (null where the kernel does not show them). On the validation VM the host kernel's vCPU
-packing puts the two on one vCPU for the first 20-40 ms of a phase (round trips of 11-16 us
-instead of 25-35 us; docs/validation.md, "The echo pair shares a vCPU at first"): joining and
-leaving take a migration each, so a phase that began apart and had none ran apart throughout.
+(ns, from before the first call to after the last call of an op) and mean; and, from /proc
+(null where the kernel does not show them), how many times the I/O thread and the echo process
+moved from one CPU to another during it ("migrations") and the CPU each was on when it began
+("start_cpus"). On the validation VM the host kernel's vCPU packing now and then puts the two on
+one vCPU for the first 20-40 ms of a phase (round trips of 11-16 us instead of 22-40 us;
+docs/validation.md, "The echo pair shares a vCPU at first"): joining and leaving take a
+migration each, so a phase that began apart and had none ran apart throughout.
 gilsim: scenarios/io_{echo,poll}_cpuK.json; the runner sets the op count to the loaded phase's
 and the I/O time from the alone phase, then compares ops/s and p50 latency.
 """
