@@ -49,6 +49,18 @@ Time DurationSpec::typical(Time tick) const {
   }
 }
 
+Time DurationSpec::upper_bound(Time tick) const {
+  switch (kind) {
+    case Kind::kTicks: return Time::ns(a * tick.count());
+    case Kind::kUniform: return Time::ns(b);
+    case Kind::kQuantiles: return Time::ns(table->back().ns);
+    case Kind::kExp:
+    case Kind::kNormal: return Time::max();
+    case Kind::kFixed: break;
+  }
+  return Time::ns(a);
+}
+
 Time DurationSpec::draw(Rng& rng, Time tick) const {
   switch (kind) {
     case Kind::kFixed: return Time::ns(a);

@@ -48,6 +48,9 @@ struct DurationSpec {
   /// The median for fixed, uniform and quantile durations (the mean for exp and normal);
   /// `tick` converts tick counts. For policies and reports that need one representative figure.
   Time typical(Time tick) const;
+  /// The largest value a draw can take; Time::max() for exponential and normal durations
+  /// (unbounded). `tick` converts tick counts.
+  Time upper_bound(Time tick) const;
   /// A short human form ("5ms", "uniform(20us, 60us)", "quantiles(p0 4us, p50 6.3us, p100 14us)").
   std::string str() const;
 };

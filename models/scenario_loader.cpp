@@ -230,15 +230,6 @@ DeepIdle deep_idle(const Node& n) {
   return d;
 }
 
-/// The latest a shallow window (a duration, uniform or quantiles) can end.
-Time shallow_before_max(const DurationSpec& d) {
-  switch (d.kind) {
-    case DurationSpec::Kind::kUniform: return Time::ns(d.b);
-    case DurationSpec::Kind::kQuantiles: return Time::ns(d.table->back().ns);
-    default: return Time::ns(d.a);
-  }
-}
-
 /// {"before": ..., "wake": ..., "wakeup_latency": ...} or false: Costs::shallow_idle.
 ShallowIdle shallow_idle(const Node& n) {
   if (!optional_object(n, "shallow_idle", {"before", "wake", "wakeup_latency"}, {})) return {};
@@ -246,10 +237,9 @@ ShallowIdle shallow_idle(const Node& n) {
   d.enabled = true;
   const Node before = n.at("before");
   d.before = before.duration_spec(false);
-  using K = DurationSpec::Kind;
-  if (d.before.kind == K::kExp || d.before.kind == K::kNormal)
+  if (d.before.upper_bound(Time::zero()) == Time::max())
     before.fail("the window's end must be bounded: a duration, uniform or quantiles");
-  if (shallow_before_max(d.before) <= Time::zero())
+  if (d.before.upper_bound(Time::zero()) <= Time::zero())
     before.fail("a core is shallow for a positive time after its thread left");
   d.wake = n.at("wake").duration_spec(false);
   d.wakeup_latency = n.at("wakeup_latency").duration_spec(false);
@@ -292,7 +282,7 @@ void load_costs(const Node& n, Costs& c) {
   if (n.has("gil_transfer")) c.gil_transfer = n.at("gil_transfer").duration();
   if (n.has("deep_idle")) c.deep_idle = deep_idle(n.at("deep_idle"));
   if (n.has("shallow_idle")) c.shallow_idle = shallow_idle(n.at("shallow_idle"));
-  if (c.shallow_idle.enabled && c.deep_idle.enabled && shallow_before_max(c.shallow_idle.before) > c.deep_idle.after)
+  if (c.shallow_idle.enabled && c.deep_idle.enabled && c.shallow_idle.before.upper_bound(Time::zero()) > c.deep_idle.after)
     n.at("shallow_idle").at("before").fail("longer than deep_idle.after: a core must stop being shallow before it can be deep");
   if (n.has("stall")) c.stall = stalls(n.at("stall"), c.tick);
 }

@@ -117,3 +117,22 @@ TEST_CASE("a measured table's last point gives the last segment the mean of its 
   const std::vector<int64_t> flat = {5, 5, 5};
   CHECK(tail_end(flat.data(), 3, 1) == 5);
 }
+
+TEST_CASE("durations: the largest value a draw can take") {
+  CHECK(DurationSpec::fixed(Time::us(7)).upper_bound(Time::zero()) == Time::us(7));
+  CHECK(DurationSpec::uniform(Time::us(6), Time::us(10)).upper_bound(Time::zero()) == Time::us(10));
+  CHECK(DurationSpec::quantiles({{0, 2000}, {49.3, 8000}, {100, 20000}}).upper_bound(Time::zero()) == Time::us(20));
+  DurationSpec ticks;
+  ticks.kind = DurationSpec::Kind::kTicks;
+  ticks.a = 100;
+  CHECK(ticks.upper_bound(Time::ns(9)) == Time::ns(900));
+  DurationSpec e;
+  e.kind = DurationSpec::Kind::kExp;
+  e.a = 1000;
+  CHECK(e.upper_bound(Time::zero()) == Time::max());
+  DurationSpec n;
+  n.kind = DurationSpec::Kind::kNormal;
+  n.a = 1000;
+  n.b = 10;
+  CHECK(n.upper_bound(Time::zero()) == Time::max());
+}
