@@ -38,7 +38,7 @@ struct ThreadMetrics {
   LatencyHistogram latency;                ///< from wanting the GIL to holding it
   LatencyHistogram return_latency;         ///< the same, for waits after I/O or C code only
   LatencyHistogram iteration;              ///< each iteration of the outermost loop, end to end
-  Time iteration_since;                    ///< when the iteration under way began
+  Time iteration_since;                    ///< when the iteration under way began (as read)
   Blocker blockers[kBlockers];
 };
 
@@ -53,16 +53,22 @@ struct GilMetrics {
 
 class Metrics final : public Observer {
 public:
-  Metrics(int threads, int interpreters = 1)
-      : th_(static_cast<size_t>(threads)), holder_(static_cast<size_t>(interpreters), -1), last_holder_(holder_) {}
+  /// `clock_step`: InterpreterConfig::clock_resolution, the step of the clock iterations are
+  /// timed with (zero: exact).
+  Metrics(int threads, int interpreters = 1, Time clock_step = Time::zero())
+      : th_(static_cast<size_t>(threads)), holder_(static_cast<size_t>(interpreters), -1), last_holder_(holder_),
+        clock_step_(clock_step.count()) {}
   void on_thread_state(Time now, int t, ThreadState s) override;
   void on_gil(Time now, int interp, int holder) override;
   void on_gil_event(Time now, GilEvent e, int t) override;
   void on_io(Time, int t) override { ++th_[t].io_ops; }
   void on_iteration(Time now, int t, bool first) override {
     ThreadMetrics& m = th_[t];
-    if (!first) m.iteration.record((now - m.iteration_since).count());
-    m.iteration_since = now;
+    // What the program's clock reads: the time rounded down to the clock's step (the simulated
+    // run starts on a step).
+    const Time read = clock_step_ > 0 ? Time::ns(now.count() - now.count() % clock_step_) : now;
+    if (!first) m.iteration.record((read - m.iteration_since).count());
+    m.iteration_since = read;
   }
   void on_gil_want(Time, int t, WantReason r) override;
   /// Tells which interpreter each thread runs in (all 0 unless set).
@@ -83,6 +89,7 @@ private:
   GilMetrics gil_;
   std::vector<int> holder_;       ///< per interpreter
   std::vector<int> last_holder_;  ///< per interpreter
+  int64_t clock_step_ = 0;        ///< ns; 0: iterations timed exactly
 };
 
 }  // namespace gilsim

@@ -205,6 +205,11 @@ struct InterpreterConfig {
   Time process_spawn = Time::ms(30);    ///< processes: start-up of one process. Default: 30ms.
   int64_t ipc_bytes = 0;                ///< processes: bytes sent to each process. Default: 0.
   Time ipc_per_byte = Time::ns(1);      ///< processes: cost of moving one byte. Default: 1ns.
+  /// The step of the clock the program times its loop with: iteration_ns reports each iteration
+  /// as the difference of two reads of that clock, each rounded down to a whole step. Python 2's
+  /// time.time() is gettimeofday(), in whole microseconds (1us); Python 3's time.perf_counter()
+  /// is clock_gettime(CLOCK_MONOTONIC), in nanoseconds. Default: 0, the exact simulated time.
+  Time clock_resolution = Time::zero();
 };
 
 /// One step of a thread's compiled program.

@@ -571,7 +571,7 @@ Scenario load_scenario(const json& doc, const std::string& file) {
     const Node in = root.at("interpreter");
     in.expect_object("interpreter settings");
     in.only_keys({"gil", "check_interval", "switch_interval", "check_every", "nogil_overhead", "process_spawn",
-                  "ipc_bytes", "ipc_per_byte"});
+                  "ipc_bytes", "ipc_per_byte", "clock_resolution"});
     if (in.has("gil")) {
       const Node g = in.at("gil");
       sc.interpreter.gil = g.str();
@@ -591,6 +591,10 @@ Scenario load_scenario(const json& doc, const std::string& file) {
     if (in.has("process_spawn")) sc.interpreter.process_spawn = in.at("process_spawn").duration();
     if (in.has("ipc_bytes")) sc.interpreter.ipc_bytes = in.at("ipc_bytes").integer(0, int64_t{1} << 40);
     if (in.has("ipc_per_byte")) sc.interpreter.ipc_per_byte = in.at("ipc_per_byte").duration();
+    if (in.has("clock_resolution")) {
+      sc.interpreter.clock_resolution = in.at("clock_resolution").duration();
+      if (sc.interpreter.clock_resolution > Time::s(1)) in.at("clock_resolution").fail("must be at most 1s");
+    }
   }
 
   if (root.has("limits")) {

@@ -35,7 +35,7 @@ RunResult execute(const Scenario& sc, std::vector<ThreadPlan> plans, const std::
   // Each core has 2 timers; each thread 3 (start, I/O, wake-up) and one per-thread policy timer.
   const size_t timers = 2 * static_cast<size_t>(sc.machine.cores) + 4 * static_cast<size_t>(n) + 8;
   engine.reserve(timers, 256);
-  Metrics metrics(n, interpreters);
+  Metrics metrics(n, interpreters, sc.interpreter.clock_resolution);
   std::vector<int> interp_of;
   for (const ThreadPlan& p : plans) interp_of.push_back(p.interp);
   metrics.set_interpreters(std::move(interp_of));

@@ -304,3 +304,23 @@ TEST_CASE("iteration_ns times the outermost loop's iterations only") {
   CHECK(r.threads[0].m.iteration.min() == 4000000);
   CHECK(r.threads[0].m.iteration.max() == 4000000);
 }
+
+TEST_CASE("iteration_ns reads a clock of interpreter.clock_resolution") {
+  // System: one thread alone, zero costs: 10 iterations of cpu 1.3us. Exact, each is 1,300 ns.
+  // Read with a 1us clock (each read rounded down to a whole microsecond, the run starting on
+  // one), the iterations end at 1.3, 2.6, ..., 13.0 us and read 1, 2, 3, 5, 6, 7, 9, 10, 11, 13:
+  // seven of 1us and three of 2us, summing to the 13us of the last read.
+  for (const bool coarse : {false, true}) {
+    json doc = base(1);
+    if (coarse) doc["interpreter"]["clock_resolution"] = "1us";
+    doc["threads"] = {{{"name", "t"}, {"program", {{{"loop", 10}, {"do", {{{"cpu", "1300ns"}}}}}}}}};
+    const RunResult r = simulate(load_scenario(doc, "test.json"));
+    REQUIRE(r.complete);
+    CHECK(r.threads[0].finish == Time::ns(13000));
+    const LatencyHistogram& h = r.threads[0].m.iteration;
+    CHECK(h.count() == 10);
+    CHECK(h.min() == (coarse ? 1000 : 1300));
+    CHECK(h.max() == (coarse ? 2000 : 1300));
+    CHECK(h.mean() == 1300.0);
+  }
+}

@@ -370,6 +370,37 @@ def median_intervals():
     record("validate/run: a miss inside the median's interval is marked and counted", ok, text)
 
 
+def clock_steps():
+    """2.7's ops are timed in whole microseconds (time.time()): tools/validate/run marks a p50
+    miss one step of that clock off, and counts it apart, for 2.7 recordings only; the model's
+    I/O runs for 2.7 read their ops with the same clock (interpreter.clock_resolution)."""
+    run_mod = validate_run_module()
+    one = lambda v: {"median": v, "min": v, "max": v, "iqr": 0.0, "n": 5, "values": [v] * 5}
+
+    def case(name, p50, pred):
+        return {"name": name, "kind": "io", "measured": {"ops/s": one(1000.0), "ratio": one(1.0), "p50_ns": one(p50)},
+                "predicted": {"ops/s": 1000.0, "ratio": 1.0, "p50_ns": pred}}
+    cases = [case("a", 1907.3, 2944.0), case("b", 953.7, 2944.0), case("c", 1907.3, 1984.0)]
+    rows = {}
+    for v in ("2.7.18", "3.11.7"):
+        text = run_mod.markdown({"python": v, "cases": cases})
+        rows[v] = [l for l in text.splitlines() if "| p50_ns |" in l] + text.splitlines()[-1:]
+    r2, r3 = rows["2.7.18"], rows["3.11.7"]
+    ok = (r2[0].endswith("| **no** (one clock step off) |") and r2[1].endswith("| **no** |") and r2[2].endswith("| yes |")
+          and r2[3].endswith("Median latency (p50_ns): 1 of 3 within target; 1 more one step of the 1 us clock off.")
+          and r3[0].endswith("| **no** |") and r3[3].endswith("Median latency (p50_ns): 1 of 3 within target."))
+    record("validate/run: a 2.7 p50 miss one step of its 1 us clock off is marked and counted apart", ok, "\n".join(r2 + r3))
+    args = argparse.Namespace(profile=os.path.join(ROOT, "docs", "data", "profile-2.7.18-j.json"),
+                              raw_check_interval=False, version="2.7.18")
+    meas = {"alone_mean_ns": {"median": 3000.0}, "ops": {"median": 1000}, "sequential_s": {"median": 1.0}}
+    by_name = {c["name"]: c for c in run_mod.define_cases(True, False)}
+    io = run_mod.gilsim_sets(by_name["io_poll_cpu1"], [{}], meas, True, args, 8.0)
+    args.version = "3.11.7"
+    io3 = run_mod.gilsim_sets(by_name["io_poll_cpu1"], [{}], meas, False, args, 8.0)
+    ok = io.get("interpreter.clock_resolution") == "1000ns" and "interpreter.clock_resolution" not in io3
+    record("validate/run: the model reads 2.7's I/O ops with a 1 us clock, 3.x's exactly", ok, "%r %r" % (io, io3))
+
+
 def validate_run_module():
     return tool_module("validate_run", "validate", "run")
 
@@ -442,7 +473,7 @@ def poll_op_split(gilsim):
     want = {"threads.0.program.0.loop": 1000, "threads.0.program.0.do.0.native": "%dns" % sys_ns,
             "threads.0.program.0.do.1.cpu.ticks": 7,
             "threads.0.program.0.do.2.native_gil": "%dns" % (3000 - sys_ns - 56), "interpreter.check_interval": 7,
-            "machine.costs.tick": "8ns"}
+            "machine.costs.tick": "8ns", "interpreter.clock_resolution": "1000ns"}
     record("validate/run: a poll op is a system call, 7 ticks and C code with the GIL", sets == want,
            "%r != %r" % (sets, want))
     # The scenario with those sets: the ticker expires during each op's 7 ticks and its one-tick
@@ -733,6 +764,7 @@ def main():
     poll_op_split(gilsim)
     sequential_tick(gilsim)
     median_intervals()
+    clock_steps()
     alone_moves()
     calibrate_window_end()
     futex_trace_summary()
