@@ -130,6 +130,7 @@ ordered_json random_scenario(uint64_t seed) {
     interp["switch_interval"] = g.pick({"50us", "500us", "1ms", "5ms"});
     if (g.chance(30)) interp["check_every"] = g.pick<int64_t>({1, 10, 100});
   }
+  if (g.chance(20)) interp["clock_resolution"] = g.pick({"1us", "1ms"});
   doc["interpreter"] = interp;
 
   ordered_json threads = ordered_json::array();
