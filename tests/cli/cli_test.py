@@ -631,7 +631,7 @@ def sched_stats_summary(gilsim):
              sw(0, 70, 101, 101, "S", 0)]
     tool = os.path.join(ROOT, "tools", "validate", "sched_stats")
     want_perf = {"threads": 2, "window_s": 7e-05, "wakeups/s": 42857, "cross_cpu": 0.667, "wakee_still_on_cpu": 0.333,
-                 "onto_busy": 0.333, "onto_busy_preempting": 1.0, "preempt_delay_us_quartiles": [3.0] * 3,
+                 "still_on_cpu_then_out": 0.333, "latency_still_on_cpu_us_quartiles": None, "onto_busy": 0.333, "onto_busy_preempting": 1.0, "preempt_delay_us_quartiles": [3.0] * 3,
                  "onto_idle": 0.333, "latency_onto_idle_us_quartiles": [10.0] * 3, "latency_onto_busy_us_quartiles": [3.0] * 3,
                  "voluntary/s": 57143, "involuntary/s": 14286}
     scen = {"machine": {"cores": 2, "costs": {"tick": "0ns", "syscall": "0ns", "wake": "0ns", "context_switch": "0ns",
@@ -644,7 +644,7 @@ def sched_stats_summary(gilsim):
     # 4 wake-ups in 11.4 ms (three starts onto idle cores, 50 us each; rx's, the one from another
     # core, onto busy core 1); rx blocks once, hog is preempted once.
     want_gilsim = {"threads": 3, "window_s": 0.0114, "wakeups/s": 351, "cross_cpu": 0.25, "wakee_still_on_cpu": 0.0,
-                   "onto_busy": 0.25, "onto_busy_preempting": 1.0, "preempt_delay_us_quartiles": [50.0] * 3,
+                   "still_on_cpu_then_out": 0.0, "latency_still_on_cpu_us_quartiles": None, "onto_busy": 0.25, "onto_busy_preempting": 1.0, "preempt_delay_us_quartiles": [50.0] * 3,
                    "onto_idle": 0.75, "latency_onto_idle_us_quartiles": [50.0] * 3, "latency_onto_busy_us_quartiles": [50.0] * 3,
                    "voluntary/s": 88, "involuntary/s": 88}
     with tempfile.TemporaryDirectory() as d:
@@ -661,6 +661,33 @@ def sched_stats_summary(gilsim):
         p = subprocess.run([sys.executable, tool, tr, "--format", "json"], capture_output=True, text=True)
         got = json.loads(p.stdout) if p.returncode == 0 else p.stderr
         record("validate/sched_stats: the same figures from a gilsim trace", got == want_gilsim, "%r" % (got,))
+    # --per-thread, and wake-ups of a thread still on its CPU: 202 (CPU 1) is woken at 9 us by 201
+    # from CPU 0, leaves its CPU at 10 all the same and is back at 33 (24 us after the wake-up);
+    # 201 (CPU 0) is woken at 40 by 202 and leaves only at 60, 20 us on: its sleep was stopped.
+    def sw2(cpu, when, cur, prev, state, nxt):
+        return "%s %s [%03d] %s: sched:sched_switch: prev_comm=%s prev_pid=%d prev_prio=120 prev_state=%s ==> " \
+               "next_comm=%s next_pid=%d next_prio=120" % (
+                   "python" if cur else "swapper", "200/%d" % cur if cur else "0/0", cpu, at(when),
+                   "python" if prev else "swapper/%d" % cpu, prev, state, "python" if nxt else "swapper/%d" % cpu, nxt)
+
+    def waking2(cpu, when, cur, who, target):
+        return "python 200/%d [%03d] %s: sched:sched_waking: comm=python pid=%d prio=120 target_cpu=%03d" % (
+            cur, cpu, at(when), who, target)
+    lines2 = ["python 200/200 [000] %s: sched:sched_waking: comm=python pid=200 prio=120 target_cpu=000" % at(-100),
+              sw2(0, 0, 0, 0, "R", 201), sw2(1, 0, 0, 0, "R", 202), waking2(0, 9, 201, 202, 1),
+              sw2(1, 10, 202, 202, "S", 0), sw2(1, 33, 0, 0, "R", 202), waking2(1, 40, 202, 201, 0),
+              sw2(0, 60, 201, 201, "S", 0), sw2(1, 70, 202, 202, "S", 0)]
+    with tempfile.TemporaryDirectory() as d:
+        perf = os.path.join(d, "perf2.txt")
+        with open(perf, "w") as f:
+            f.write("\n".join(lines2) + "\n")
+        p = subprocess.run([sys.executable, tool, perf, "--per-thread", "--format", "json"], capture_output=True, text=True)
+        got = json.loads(p.stdout) if p.returncode == 0 else {}
+        keys = ("wakee_still_on_cpu", "still_on_cpu_then_out", "latency_still_on_cpu_us_quartiles")
+        got = {th: [got[th][k] for k in keys] for th in got}
+        want = {"201": [1.0, 0.0, None], "202": [1.0, 1.0, [24.0] * 3]}
+        record("validate/sched_stats: per thread, a wake-up of a thread still on its CPU that leaves it, "
+               "and the time to its return", got == want, "%r" % (got,))
     p = subprocess.run([sys.executable, tool, os.path.join(ROOT, "no-such-trace.txt")], capture_output=True, text=True)
     record("validate/sched_stats: a missing file is refused in one line",
            p.returncode != 0 and len(p.stderr.strip().splitlines()) == 1 and not p.stdout, p.stderr + p.stdout)
