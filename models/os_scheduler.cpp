@@ -23,6 +23,7 @@ OsScheduler::OsScheduler(Engine& engine, const MachineConfig& machine, uint64_t 
       stall_rng_(Rng::stream(seed, stable_hash("stall"))),
       cold_(machine.costs.cold_start),
       cold_native_(machine.costs.cold_native),
+      cold_slow_(machine.costs.cold_slow),
       sched_(machine.scheduler),
       tick_(machine.costs.tick),
       threads_(static_cast<size_t>(threads)),
@@ -56,6 +57,7 @@ void OsScheduler::on_event(uint32_t kind, uint32_t arg) {
       const int t = core.current;
       assert(t >= 0);
       Thread& th = threads_[t];
+      spend_slow(th, th.left);
       th.left = Time::zero();
       th.exec_from = engine_.now();
       if (core.sync_wakee >= 0) {
@@ -142,7 +144,7 @@ void OsScheduler::stall_core(int c, Time now, Time d) {
   if (core.current < 0 || d == Time::zero()) return;
   Thread& th = threads_[core.current];
   th.exec_from = Time::sat_add(th.exec_from, d);
-  engine_.schedule(core.burst_timer, Time::sat_add(th.exec_from, th.left));
+  engine_.schedule(core.burst_timer, Time::sat_add(th.exec_from, wall_of(th, th.left)));
 }
 
 void OsScheduler::arm_stall(int c) {
@@ -163,7 +165,7 @@ void OsScheduler::run(int t, Time work, Exec exec) {
   th.left = work;
   th.len = work;
   th.exec_from = start_after_stall(th.core, engine_.now());
-  engine_.schedule(cores_[th.core].burst_timer, Time::sat_add(th.exec_from, work));
+  engine_.schedule(cores_[th.core].burst_timer, Time::sat_add(th.exec_from, wall_of(th, work)));
 }
 
 void OsScheduler::sleep(int t) {
@@ -205,20 +207,58 @@ Time OsScheduler::cold_stall(const std::vector<ColdPoint>& table, Time idle) {
   return y0;
 }
 
+Time OsScheduler::work_of(const Thread& th, Time wall) {
+  if (th.slow_left == Time::zero()) return wall;
+  const Time slow_wall = Time::sat_add(th.slow_left, Time::ns(slow_extra(th.slow_left.count(), th.slow_ppm)));
+  if (wall >= slow_wall) return th.slow_left + (wall - slow_wall);
+  return Time::ns(static_cast<int64_t>(static_cast<Wide>(wall.count()) * 1000000 / (1000000 + th.slow_ppm)));
+}
+
+void OsScheduler::open_slow(Thread& th, Time idle) const {
+  // Linear between the points from (0, 0, 0), flat after the last (as cold_stall).
+  Time x0 = Time::zero(), e0 = Time::zero();
+  int64_t f0 = 0, ppm = 0;
+  Time excess = Time::zero();
+  bool inside = false;
+  for (const SlowPoint& p : cold_slow_) {
+    if (idle <= p.idle) {
+      const int64_t span = (p.idle - x0).count(), at = (idle - x0).count();
+      ppm = f0 + static_cast<int64_t>(static_cast<Wide>(p.ppm - f0) * at / span);
+      excess = e0 + Time::ns(static_cast<int64_t>(static_cast<Wide>((p.excess - e0).count()) * at / span));
+      inside = true;
+      break;
+    }
+    x0 = p.idle;
+    f0 = p.ppm;
+    e0 = p.excess;
+  }
+  if (!inside) {
+    ppm = f0;
+    excess = e0;
+  }
+  if (ppm <= 0 || excess == Time::zero()) return;
+  if (th.slow_left > Time::zero() && slow_extra(th.slow_left.count(), th.slow_ppm) >= excess.count()) return;
+  th.slow_ppm = ppm;
+  th.slow_left = Time::ns(static_cast<int64_t>(static_cast<Wide>(excess.count()) * 1000000 / ppm));
+}
+
 Time OsScheduler::burst_elapsed(int t) const {
   const Thread& th = threads_[t];
   Time done = th.len - th.left;
-  if (th.state == kRunning && engine_.now() > th.exec_from) done += engine_.now() - th.exec_from;
+  if (th.state == kRunning && engine_.now() > th.exec_from) done += work_of(th, engine_.now() - th.exec_from);
   return done;
 }
 
 void OsScheduler::set_burst_left(int t, Time left) {
   Thread& th = threads_[t];
+  if (th.state == kRunning && engine_.now() > th.exec_from) {
+    spend_slow(th, std::min(th.left, work_of(th, engine_.now() - th.exec_from)));
+    th.exec_from = engine_.now();
+  }
   th.len = left;
   th.left = left;
   if (th.state != kRunning) return;
-  if (engine_.now() > th.exec_from) th.exec_from = engine_.now();
-  engine_.schedule(cores_[th.core].burst_timer, Time::sat_add(th.exec_from, left));
+  engine_.schedule(cores_[th.core].burst_timer, Time::sat_add(th.exec_from, wall_of(th, left)));
 }
 
 WakeTarget OsScheduler::wake(int t, Time work, int waker, bool sync) {
@@ -384,8 +424,10 @@ void OsScheduler::dispatch(int c) {
   // costs.cold_start longer. Like the context switch, the stall comes before the burst's work.
   const Time stall = cold_.empty() || core.last < 0 ? Time::zero() : cold_stall(cold_, now - core.vacant_since);
   th.cold_idle = core.last < 0 ? Time::zero() : now - core.vacant_since;  // for costs.cold_native
+  // costs.cold_slow: then it runs slower until it has lost the table's excess to the idle
+  if (!cold_slow_.empty() && core.last >= 0) open_slow(th, now - core.vacant_since);
   th.exec_from = start_after_stall(c, now) + ctx + stall;
-  engine_.schedule(core.burst_timer, Time::sat_add(th.exec_from, th.left));
+  engine_.schedule(core.burst_timer, Time::sat_add(th.exec_from, wall_of(th, th.left)));
   arm_slice(c);
   arm_stall(c);
   update_idle(c);
@@ -402,7 +444,11 @@ void OsScheduler::leave_core(int t) {
   core.busy += ran;
   th.oncore += ran;
   th.vruntime += ran.count();
-  if (now > th.exec_from) th.left = th.left > now - th.exec_from ? th.left - (now - th.exec_from) : Time::zero();
+  if (now > th.exec_from) {
+    const Time done = std::min(th.left, work_of(th, now - th.exec_from));
+    spend_slow(th, done);
+    th.left = th.left - done;
+  }
   core.current = -1;
   core.last = t;
   core.vacant_since = now;

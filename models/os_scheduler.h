@@ -116,6 +116,8 @@ private:
     int32_t sync_waker = -1;  ///< while waking: the thread that woke it synchronously
     TimerId wake_timer = 0;
     Time cold_idle;  ///< how long its core had idled when it was put on it, until its first native phase
+    Time slow_left;  ///< costs.cold_slow: work it has still to run slower (since `exec_from` while running)
+    int64_t slow_ppm = 0;  ///< how much slower (per million)
     uint64_t voluntary = 0;    ///< times it left its core blocking (getrusage ru_nvcsw)
     uint64_t involuntary = 0;  ///< times it was preempted (ru_nivcsw)
   };
@@ -208,6 +210,22 @@ private:
   Rng stall_rng_;  ///< costs.stall draws: a stream of their own, so that they move nothing else
   std::vector<ColdPoint> cold_;
   std::vector<ColdPoint> cold_native_;
+  std::vector<SlowPoint> cold_slow_;
+  /// costs.cold_slow: the extra wall time of `slow` ns of work run `ppm` per million slower.
+  static int64_t slow_extra(int64_t slow, int64_t ppm) { return slow / 1000000 * ppm + slow % 1000000 * ppm / 1000000; }
+  /// The wall time `work` takes `th` from now: the part of it inside its slow window runs slower.
+  static Time wall_of(const Thread& th, Time work) {
+    if (th.slow_left == Time::zero()) return work;
+    return Time::sat_add(work, Time::ns(slow_extra(std::min(work, th.slow_left).count(), th.slow_ppm)));
+  }
+  /// The work `th` gets done in `wall` from the start of its burst (wall_of's inverse, rounded down).
+  static Time work_of(const Thread& th, Time wall);
+  /// `work` done: it comes out of `th`'s slow window.
+  static void spend_slow(Thread& th, Time work) {
+    th.slow_left = work >= th.slow_left ? Time::zero() : th.slow_left - work;
+  }
+  /// Opens `th`'s slow window after its core idled `idle` (unless the one it has loses more).
+  void open_slow(Thread& th, Time idle) const;
   SchedulerParams sched_;
   Time tick_;
   int64_t slice_ = 0;  ///< EEVDF base slice (ns)

@@ -101,6 +101,9 @@ ordered_json random_scenario(uint64_t seed) {
     if (g.chance(30))
       costs["cold_native"] = ordered_json::array({ordered_json::array({"1ms", g.pick({"0ns", "1us"})}),
                                                   ordered_json::array({"10ms", g.pick({"4us", "40us"})})});
+    if (g.chance(30))
+      costs["cold_slow"] = ordered_json::array({ordered_json::array({"1ms", 0.1, g.pick({"0ns", "5us"})}),
+                                                ordered_json::array({"10ms", 0.4, g.pick({"50us", "2ms"})})});
     if (g.chance(30)) costs["gil_transfer"] = g.pick({"200ns", "5us"});
     if (g.chance(30))
       costs["deep_idle"] = {{"after", g.pick({"50us", "200us", "2ms"})}, {"wake", g.pick({"0ns", "5us"})},

@@ -21,6 +21,14 @@ struct ColdPoint {
   Time stall;
 };
 
+/// One point of `Costs::cold_slow`: after a core has idled `idle`, the thread put on it runs
+/// `ppm` per million slower until it has lost `excess` to it.
+struct SlowPoint {
+  Time idle;
+  int64_t ppm = 0;
+  Time excess;
+};
+
 /// `Costs::deep_idle`: wake-ups of a core that has idled long enough for the host to stop polling
 /// for it. On a virtual machine an idle vCPU halts (HLT: a VM exit); the host polls for a
 /// pending interrupt for up to `halt_poll_ns` (Linux virt/kvm/kvm_main.c, kvm_vcpu_halt; x86's
@@ -132,6 +140,11 @@ struct Costs {
   /// larger than the eval loop's (measured on select.select(); docs/model.md). Same form as
   /// `cold_start`. Default: none.
   std::vector<ColdPoint> cold_native;
+  /// What the same idle does after the stall: the work that follows runs slower, by a factor,
+  /// until it has run an excess time more than it would warm; both functions of the idle, from
+  /// points of increasing `idle` (linear in between from (0, 0, 0), flat after the last).
+  /// Default: none.
+  std::vector<SlowPoint> cold_slow;
   /// What a thread pays, GIL in hand, before its first Python work when the GIL was last
   /// released on another core: the interpreter's shared state (the thread-state pointer, the
   /// ticker, the small ints' and shared objects' reference counts, the int free list) moves to

@@ -246,6 +246,26 @@ ShallowIdle shallow_idle(const Node& n) {
   return d;
 }
 
+/// [[idle, factor, excess], ...]: Costs::cold_slow.
+std::vector<SlowPoint> cold_slow(const Node& arg) {
+  const std::string form = "cold_slow takes [[idle, factor, excess], ...] with increasing idle times (factor 0.25: a quarter slower)";
+  if (!arg.value().is_array()) arg.fail("expected an array: " + form);
+  if (arg.value().size() > 64) arg.fail("at most 64 cold_slow points");
+  std::vector<SlowPoint> pts;
+  for (size_t i = 0; i < arg.value().size(); ++i) {
+    const Node pt = arg.at(i);
+    if (!pt.value().is_array() || pt.value().size() != 3) pt.fail("expected [idle, factor, excess]: " + form);
+    const Time idle = pt.at(size_t{0}).duration();
+    if (idle <= (pts.empty() ? Time::zero() : pts.back().idle))
+      pt.at(size_t{0}).fail(pts.empty() ? "the idle time must be positive" : "idle times must increase");
+    const double f = pt.at(size_t{1}).number(0.0, 10.0);
+    const Time excess = pt.at(size_t{2}).duration();
+    if (excess > Time::s(1)) pt.at(size_t{2}).fail("an excess of more than 1s is not a cache refill");
+    pts.push_back({idle, static_cast<int64_t>(f * 1e6 + 0.5), excess});
+  }
+  return pts;
+}
+
 /// {"every": ..., "for": ...} or false: Costs::stall.
 Stalls stalls(const Node& n, Time tick) {
   if (n.value().is_object() && n.has("cores")) {  // optional: checked, then the rest as usual
@@ -267,7 +287,7 @@ Stalls stalls(const Node& n, Time tick) {
 void load_costs(const Node& n, Costs& c) {
   n.expect_object("machine costs");
   n.only_keys({"tick", "syscall", "wake", "context_switch", "wakeup_latency", "resched_latency", "gil_check", "socket_call",
-               "timer_slack", "cold_start", "cold_native", "gil_transfer", "deep_idle", "shallow_idle", "stall"});
+               "timer_slack", "cold_start", "cold_native", "cold_slow", "gil_transfer", "deep_idle", "shallow_idle", "stall"});
   if (n.has("tick")) c.tick = n.at("tick").duration();
   if (n.has("syscall")) c.syscall = n.at("syscall").duration_spec(false);
   if (n.has("wake")) c.wake = n.at("wake").duration_spec(false);
@@ -279,6 +299,7 @@ void load_costs(const Node& n, Costs& c) {
   if (n.has("timer_slack")) c.timer_slack = n.at("timer_slack").duration_spec(false);
   if (n.has("cold_start")) c.cold_start = cold_table(n.at("cold_start"), "cold_start");
   if (n.has("cold_native")) c.cold_native = cold_table(n.at("cold_native"), "cold_native");
+  if (n.has("cold_slow")) c.cold_slow = cold_slow(n.at("cold_slow"));
   if (n.has("gil_transfer")) c.gil_transfer = n.at("gil_transfer").duration();
   if (n.has("deep_idle")) c.deep_idle = deep_idle(n.at("deep_idle"));
   if (n.has("shallow_idle")) c.shallow_idle = shallow_idle(n.at("shallow_idle"));

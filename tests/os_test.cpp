@@ -278,6 +278,42 @@ TEST_CASE("os: the first native call after a long idle of the core pays costs.co
   CHECK(r.end == Time::us(5900));
 }
 
+TEST_CASE("os: after a long idle of its core a thread runs costs.cold_slow slower until it has lost the excess") {
+  // costs.cold_slow [[1ms, 0.5, 10us], [10ms, 0.25, 50us]], zero costs otherwise: linear from
+  // (0, 0, 0), flat after the last. One thread on 2 cores: io 1ms, cpu 1ms, io 5ms, cpu 1ms,
+  // io 20ms, cpu 100us; each wake-up puts it back on its idle core.
+  //   after 1ms: 50 % slower for 20us of work (10us lost): cpu 1.010ms;
+  //   after 5ms: 500000 - 250000 x 4/9 = 388,889 ppm, excess 10 + 40 x 4/9 = 27.777us, a window of
+  //     27,777 x 10^6 / 388,889 = 71,426ns of work that takes 27,776ns more (ns, rounded down):
+  //     cpu 1.027776ms;
+  //   after 20ms: 25 % slower for 200us of work: the cpu 100us takes 125us.
+  // Expectation: 1 + 1.010 + 5 + 1.027776 + 20 + 0.125 = 28.162776ms.
+  json doc = {{"machine", {{"cores", 2}, {"costs", test::zero_costs()}}},
+              {"threads", json::array({{{"program", json::array({{{"io", "1ms"}}, {{"cpu", "1ms"}}, {{"io", "5ms"}}, {{"cpu", "1ms"}},
+                                                                 {{"io", "20ms"}}, {{"cpu", "100us"}}})}}})}};
+  doc["machine"]["costs"]["cold_slow"] = json::array({{"1ms", 0.5, "10us"}, {"10ms", 0.25, "50us"}});
+  RunResult r = simulate(load_scenario(doc, "test.json"));
+  REQUIRE(r.complete);
+  CHECK(r.end == Time::ns(28162776));
+  doc["machine"]["costs"].erase("cold_slow");
+  r = simulate(load_scenario(doc, "test.json"));
+  REQUIRE(r.complete);
+  CHECK(r.end == Time::us(28100));
+  // A window cut by a preemption goes on with the work after it. One core, 3ms slices; a and b
+  // each io 5ms then native 10ms. At 5ms both wake to the core idle for 5ms: the first on it gets
+  // [[1ms, 0.5, 10us], [10ms, 0.25, 2ms]] at 5ms: 388,889 ppm, excess 894,444ns, a window of
+  // 2,299,998ns of work. Its 3ms slice does 3ms x 10^6 / 1,388,889 = 2,159,999ns of work (840,001
+  // lost); the 139,999ns of window left take 54,444ns more in its next slice. The other thread,
+  // put on a core that never idled, runs at full speed. Expectation: 5 + 20 + 0.840001 +
+  // 0.054444 = 25.894445ms.
+  doc["machine"]["cores"] = 1;
+  doc["machine"]["costs"]["cold_slow"] = json::array({{"1ms", 0.5, "10us"}, {"10ms", 0.25, "2ms"}});
+  doc["threads"] = json::array({{{"name", "n"}, {"count", 2}, {"program", json::array({{{"io", "5ms"}}, {{"native", "10ms"}}})}}});
+  r = simulate(load_scenario(doc, "test.json"));
+  REQUIRE(r.complete);
+  CHECK(r.end == Time::ns(25894445));
+}
+
 TEST_CASE("os: an idle core pulls a cache-hot queued thread only at the first tick after it goes cold") {
   // System: 2 cores, 3ms slices, zero costs. x (native 3.2ms) and z (native 20ms) share core 0,
   // y (native 3.1ms) has core 1. At 3ms x is sliced out with 0.2ms left, queued on core 0; at
