@@ -52,6 +52,9 @@ tools/calibrate drives this file; every benchmark feeds one gilsim cost:
                then, in the same wake-up, an os.write of nothing to a pipe (a GIL-releasing
                system call of another kind) and one select.select([sock], [], [], 0): the
                select's extra over the same after 20 us             -> costs.cold_native
+               then 2,000 countdowns more: the first 50's time over the same after 20 us
+               (a factor) and the extra time of all 2,000 and of those 50; the idle times
+               take turns, repetition by repetition                 -> costs.cold_slow
   handoff      two threads take turns through a pair of threading.Locks, each timing three
                34-iteration countdowns at the start of its turn; pinned to two cores, then both
                to one: the first countdown's excess over the third, across cores minus on one

@@ -456,6 +456,19 @@ def alone_moves():
     except (ValueError, KeyError, TypeError):
         ok = False
     record("validate/workloads/echo_pack.py: a line per phase, its stretches covering its ops", ok, p.stdout + p.stderr)
+    # the slow-after-idle probe: a header, then a line per idle time with a ratio and an extra time
+    # per segment (9 countdown segments, 5 select groups)
+    probe = os.path.join(ROOT, "tools", "validate", "workloads", "slow_after_idle.py")
+    ok, out = True, ""
+    for what, n in (("count", 9), ("select", 5)):
+        p = subprocess.run([sys.executable, probe, "--what", what], capture_output=True, text=True, timeout=120)
+        lines = p.stdout.splitlines()
+        rows = [ln.split(" | ") for ln in lines[1:]]
+        ok = ok and p.returncode == 0 and len(rows) == 6 and all(
+            len(r) == 2 and len(r[0].split("ratio ")[1].split()) == n and len(r[1].split("us ")[1].split()) == n
+            for r in rows)
+        out += p.stdout + p.stderr
+    record("validate/workloads/slow_after_idle.py: a line per idle time, a ratio and an extra time per segment", ok, out)
 
 
 def poll_op_split(gilsim):
