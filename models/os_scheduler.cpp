@@ -23,7 +23,6 @@ OsScheduler::OsScheduler(Engine& engine, const MachineConfig& machine, uint64_t 
       stall_rng_(Rng::stream(seed, stable_hash("stall"))),
       cold_(machine.costs.cold_start),
       cold_native_(machine.costs.cold_native),
-      cold_slow_(machine.costs.cold_slow),
       sched_(machine.scheduler),
       tick_(machine.costs.tick),
       threads_(static_cast<size_t>(threads)),
@@ -46,6 +45,10 @@ OsScheduler::OsScheduler(Engine& engine, const MachineConfig& machine, uint64_t 
   slice_ = sched_.base_slice > Time::zero() ? sched_.base_slice.count() : Time::us(750).count() * scale;
   idle_bits_.assign((cores_.size() + 63) / 64, 0);
   for (size_t c = 0; c < cores_.size(); ++c) update_idle(static_cast<int>(c));
+  for (const SlowPoint& p : machine.costs.cold_slow) {
+    slow_excess_.push_back({p.idle, p.excess});
+    slow_ppm_.push_back({p.idle, Time::ns(p.ppm)});
+  }
   for (size_t t = 0; t < threads_.size(); ++t)
     threads_[t].wake_timer = engine_.make_timer(this, kWakeArrive, static_cast<uint32_t>(t), prio::kWakeArrive);
 }
@@ -215,27 +218,8 @@ Time OsScheduler::work_of(const Thread& th, Time wall) {
 }
 
 void OsScheduler::open_slow(Thread& th, Time idle) const {
-  // Linear between the points from (0, 0, 0), flat after the last (as cold_stall).
-  Time x0 = Time::zero(), e0 = Time::zero();
-  int64_t f0 = 0, ppm = 0;
-  Time excess = Time::zero();
-  bool inside = false;
-  for (const SlowPoint& p : cold_slow_) {
-    if (idle <= p.idle) {
-      const int64_t span = (p.idle - x0).count(), at = (idle - x0).count();
-      ppm = f0 + static_cast<int64_t>(static_cast<Wide>(p.ppm - f0) * at / span);
-      excess = e0 + Time::ns(static_cast<int64_t>(static_cast<Wide>((p.excess - e0).count()) * at / span));
-      inside = true;
-      break;
-    }
-    x0 = p.idle;
-    f0 = p.ppm;
-    e0 = p.excess;
-  }
-  if (!inside) {
-    ppm = f0;
-    excess = e0;
-  }
+  const int64_t ppm = cold_stall(slow_ppm_, idle).count();
+  const Time excess = cold_stall(slow_excess_, idle);
   if (ppm <= 0 || excess == Time::zero()) return;
   if (th.slow_left > Time::zero() && slow_extra(th.slow_left.count(), th.slow_ppm) >= excess.count()) return;
   th.slow_ppm = ppm;
@@ -425,7 +409,7 @@ void OsScheduler::dispatch(int c) {
   const Time stall = cold_.empty() || core.last < 0 ? Time::zero() : cold_stall(cold_, now - core.vacant_since);
   th.cold_idle = core.last < 0 ? Time::zero() : now - core.vacant_since;  // for costs.cold_native
   // costs.cold_slow: then it runs slower until it has lost the table's excess to the idle
-  if (!cold_slow_.empty() && core.last >= 0) open_slow(th, now - core.vacant_since);
+  if (!slow_ppm_.empty() && th.cold_idle > Time::zero()) open_slow(th, th.cold_idle);
   th.exec_from = start_after_stall(c, now) + ctx + stall;
   engine_.schedule(core.burst_timer, Time::sat_add(th.exec_from, wall_of(th, th.left)));
   arm_slice(c);

@@ -210,7 +210,9 @@ private:
   Rng stall_rng_;  ///< costs.stall draws: a stream of their own, so that they move nothing else
   std::vector<ColdPoint> cold_;
   std::vector<ColdPoint> cold_native_;
-  std::vector<SlowPoint> cold_slow_;
+  // costs.cold_slow as two tables of cold_stall's form: the excess, and the factor (ppm as ns)
+  std::vector<ColdPoint> slow_excess_;
+  std::vector<ColdPoint> slow_ppm_;
   /// costs.cold_slow: the extra wall time of `slow` ns of work run `ppm` per million slower.
   static int64_t slow_extra(int64_t slow, int64_t ppm) { return slow / 1000000 * ppm + slow % 1000000 * ppm / 1000000; }
   /// The wall time `work` takes `th` from now: the part of it inside its slow window runs slower.

@@ -19,14 +19,9 @@ import select
 import socket
 import time
 
-from _common import clock
+from _common import clock, count
 
 IDLES = (0.00002, 0.0002, 0.001, 0.003, 0.005, 0.010, 0.030)
-
-
-def count(n):
-    while n > 0:
-        n -= 1
 
 
 def main():
