@@ -48,8 +48,8 @@ public:
   /// left it less than costs.shallow_idle.before ago; kLocal when it is queued on the
   /// waker's own core, or `waker` is -1 (a kernel timer or I/O completion). A wake-up onto an
   /// idle core takes costs.wakeup_latency (costs.deep_idle.wakeup_latency on a deep-idle core,
-  /// costs.shallow_idle.wakeup_latency on a shallow one)
-  /// before the thread is there.
+  /// costs.shallow_idle.wakeup_latency on a shallow one, costs.socket_wakeup_latency for a `sync`
+  /// one when given and the core is not deep) before the thread is there.
   /// `sync`: a synchronous wake-up (a socket's reader woken by the writer, Linux WF_SYNC): when
   /// the woken thread is queued on the waker's own core it runs as soon as the waker's current
   /// burst (its system call) ends, the waker going back to the run queue.
@@ -201,6 +201,8 @@ private:
   Time context_switch_;
   DurationSpec wakeup_latency_;
   DurationSpec resched_latency_;
+  bool socket_wakeup_ = false;          ///< costs.socket_wakeup_latency given
+  DurationSpec socket_wakeup_latency_;  ///< costs.socket_wakeup_latency
   DeepIdle deep_;
   ShallowIdle shallow_;
   Stalls stall_;

@@ -115,6 +115,7 @@ ordered_json random_scenario(uint64_t seed) {
     if (g.chance(25))
       costs["shallow_idle"] = {{"before", g.pick({"1us", "5us", "50us"})}, {"wake", g.pick({"0ns", "300ns"})},
                                {"wakeup_latency", g.chance(50) ? g.duration(0, 20000, true) : ordered_json("2us")}};
+    if (g.chance(25)) costs["socket_wakeup_latency"] = g.chance(50) ? g.duration(0, 40000, true) : ordered_json("15us");
     machine["costs"] = costs;
   }
   if (g.chance(40))

@@ -106,6 +106,11 @@ struct Costs {
   /// From a wake-up until the woken thread runs on an idle core (IPI, idle exit). Drawn per wake.
   /// Default: uniform(20us, 60us).
   DurationSpec wakeup_latency = DurationSpec::uniform(Time::us(20), Time::us(60));
+  /// A thread blocked in `recv` woken by its socket peer (a `send`, or a `recv` that frees the
+  /// peer's buffer: Linux's synchronous socket wake-ups) onto an idle core that is not deep:
+  /// from the wake-up until it runs, in place of `wakeup_latency` and
+  /// `shallow_idle.wakeup_latency`. Drawn per wake-up. Default: none (those two).
+  std::optional<DurationSpec> socket_wakeup_latency;
   /// scheduler.resched "ipi": from a wake-up made on another core until the busy core it goes to
   /// takes the interrupt and queues the thread. Drawn per wake-up. Default: as `wakeup_latency`.
   std::optional<DurationSpec> resched_latency;

@@ -287,7 +287,7 @@ Stalls stalls(const Node& n, Time tick) {
 void load_costs(const Node& n, Costs& c) {
   n.expect_object("machine costs");
   n.only_keys({"tick", "syscall", "wake", "context_switch", "wakeup_latency", "resched_latency", "gil_check", "socket_call",
-               "timer_slack", "cold_start", "cold_native", "cold_slow", "gil_transfer", "deep_idle", "shallow_idle", "stall"});
+               "socket_wakeup_latency", "timer_slack", "cold_start", "cold_native", "cold_slow", "gil_transfer", "deep_idle", "shallow_idle", "stall"});
   if (n.has("tick")) c.tick = n.at("tick").duration();
   if (n.has("syscall")) c.syscall = n.at("syscall").duration_spec(false);
   if (n.has("wake")) c.wake = n.at("wake").duration_spec(false);
@@ -296,6 +296,7 @@ void load_costs(const Node& n, Costs& c) {
   if (n.has("resched_latency")) c.resched_latency = n.at("resched_latency").duration_spec(false);
   if (n.has("gil_check")) c.gil_check = n.at("gil_check").duration_spec(false);
   if (n.has("socket_call")) c.socket_call = n.at("socket_call").duration_spec(false);
+  if (n.has("socket_wakeup_latency")) c.socket_wakeup_latency = n.at("socket_wakeup_latency").duration_spec(false);
   if (n.has("timer_slack")) c.timer_slack = n.at("timer_slack").duration_spec(false);
   if (n.has("cold_start")) c.cold_start = cold_table(n.at("cold_start"), "cold_start");
   if (n.has("cold_native")) c.cold_native = cold_table(n.at("cold_native"), "cold_native");

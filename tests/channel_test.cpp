@@ -63,6 +63,30 @@ TEST_CASE("channels: an echo round trip: wake-ups, IPIs, copies, and the write-s
   CHECK(a.threads[0].alone->count() == from0.threads[0].finish.count());
 }
 
+TEST_CASE("channels: costs.socket_wakeup_latency times the socket wake-ups onto idle cores, not the thread's start") {
+  // System: the echo above with socket_wakeup_latency 4us (wakeup_latency 10us stays for the
+  // threads' starts). The client arrives at 110us; its send (110-113us) wakes the server, there at
+  // 114us: copy 114-115us, the freed buffer wakes the client (115-117us, there at 119us), cpu
+  // 117-121us. The client, back at 119us, finds no reply yet and blocks again; the reply at
+  // 121us wakes it (121-124us, there at 125us), the server blocks at 124us. Client: copy
+  // 125-126us, frees the server's buffer (126-128us, server there at 130us), send 128-129us,
+  // blocks. Server at 130us: takes the request and frees the client's (130-133us, client there at
+  // 134us, blocks again: no reply), cpu 133-137us, reply 137-140us (client there at 141us).
+  // Client: copy 141-142us, wake 142-144us (server at 146us), send 144-145us; the server's turn
+  // repeats at 146us shifted by 16us: reply 153-156us, the client there at 157us, copy 157-158us,
+  // the freed buffer's wake 158-160us.
+  // Expectation: the client ends at 160us exactly; with socket_wakeup_latency 10us, at 174us,
+  // as without it.
+  for (const auto& [latency, end] : {std::pair{"4us", 160}, std::pair{"10us", 174}}) {
+    json doc = echo(3, "100us", "4us");
+    doc["machine"]["costs"]["socket_wakeup_latency"] = latency;
+    INFO("socket_wakeup_latency " << latency);
+    const RunResult r = simulate(load_scenario(doc, "test.json"));
+    REQUIRE(r.complete);
+    CHECK(r.threads[0].finish.count() == Time::us(end).count());
+  }
+}
+
 TEST_CASE("channels: a reader woken onto the writer's core runs as soon as the send returns (sync wake-up)") {
   // System: 1 core, py3, socket_call 1us, every other cost 0. R blocks in recv at 0; S starts at
   // 10us, sends (10-11us) and then runs cpu 5us; R runs cpu 2us once it has the message.

@@ -35,6 +35,12 @@ tools/calibrate drives this file; every benchmark feeds one gilsim cost:
   wakeup       one-way lock hand-off latency between two threads on two cores: stamp, release
                a threading.Lock the other thread is blocked on, stamp on return; per-hand-off
                quantile table                                        -> costs.wakeup_latency
+  sockhop      64-byte echo over a socketpair between this process (CPU 0) and a forked one
+               (CPU 1), both pinned apart, no work between a recv's return and the next send:
+               half of each round trip (from one recv's return to the next), as a quantile
+               table: the wake-up of a process blocked in recv by its socket peer, whose own
+               recv has just woken it (unix_write_space) or whose send does
+                                                                    -> costs.socket_wakeup_latency
   select0      select() on one empty socket with a zero timeout, called through ctypes, minus a
                bare ctypes call: the system call that select.select() makes with the GIL
                released (Modules/selectmodule.c, Py_BEGIN_ALLOW_THREADS around select());
@@ -562,6 +568,43 @@ def bench_wakeup(size):
     emit({"clock_ns": clk * 1e9, "p10_ns": pct(lat, 10) * 1e9, "p50_ns": pct(lat, 50) * 1e9,
           "p90_ns": pct(lat, 90) * 1e9, "p99_ns": pct(lat, 99) * 1e9, "samples": len(lat),
           "q": quantile_table(lat, clk)})
+
+
+def bench_sockhop(size):
+    """Round trips of a 64-byte echo between two processes pinned to two CPUs (unpinned on one
+    CPU), the way io_echo.py's alone phase runs them, but with no Python work between a recv's
+    return and the next send. The model draws a socket peer's wake-up onto an idle core from
+    half of each round trip: in its echo the woken side issues its wake-up (the freed buffer,
+    or the send) at once, so that a round trip is two such latencies (docs/model.md)."""
+    n = size or 3000
+    a, b = socket.socketpair()
+    pinned = _two_cpus()
+    pid = os.fork()
+    if pid == 0:
+        a.close()
+        try:
+            if pinned:
+                _pin_thread(1)
+            for _ in range(n):
+                b.send(b.recv(64))
+        finally:
+            os._exit(0)
+    b.close()
+    if pinned:
+        _pin_thread(0)
+    time.sleep(0.01)
+    msg = b"m" * 64
+    back = [0.0] * n
+    for i in range(n):
+        a.send(msg)
+        a.recv(64)
+        back[i] = clock()
+    os.waitpid(pid, 0)
+    warm = n // 10
+    half = [(back[i] - back[i - 1]) / 2 for i in range(warm + 1, n)]
+    emit({"round_trips": len(half), "pinned": pinned, "half_p50_ns": pct(half, 50) * 1e9,
+          "half_p10_ns": pct(half, 10) * 1e9, "half_p90_ns": pct(half, 90) * 1e9,
+          "q": quantile_table(half)})
 
 
 def bench_select0(size):
