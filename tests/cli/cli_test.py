@@ -469,6 +469,21 @@ def alone_moves():
             for r in rows)
         out += p.stdout + p.stderr
     record("validate/workloads/slow_after_idle.py: a line per idle time, a ratio and an extra time per segment", ok, out)
+    # the wake-pattern probe (C): builds, refuses a bad mode in one line, and its round trip is
+    # one line with three increasing percentiles
+    src = os.path.join(ROOT, "tools", "validate", "probes", "wake_pattern.c")
+    exe = os.path.join(tempfile.mkdtemp(), "wake_pattern")
+    b = subprocess.run(["cc", "-O2", "-Wall", "-Werror", "-o", exe, src], capture_output=True, text=True)
+    ok, out = b.returncode == 0, b.stdout + b.stderr
+    if ok:
+        bad = subprocess.run([exe, "nap"], capture_output=True, text=True, timeout=30)
+        run = subprocess.run([exe, "sym"], capture_output=True, text=True, timeout=120)
+        nums = [float(x) for x in run.stdout.split("p10 ")[-1].replace("p50 ", "").replace("p90 ", "").split()[:3]] \
+            if run.returncode == 0 and "round trip p10 " in run.stdout else []
+        ok = bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and len(nums) == 3 and \
+            0 < nums[0] <= nums[1] <= nums[2]
+        out += bad.stderr + run.stdout + run.stderr
+    record("validate/probes/wake_pattern.c: builds, a usage line for a bad mode, a round trip's percentiles", ok, out)
 
 
 def poll_op_split(gilsim):
