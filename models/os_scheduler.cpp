@@ -17,8 +17,7 @@ OsScheduler::OsScheduler(Engine& engine, const MachineConfig& machine, uint64_t 
       context_switch_(machine.costs.context_switch),
       wakeup_latency_(machine.costs.wakeup_latency),
       resched_latency_(machine.costs.resched_latency.value_or(machine.costs.wakeup_latency)),
-      socket_wakeup_(machine.costs.socket_wakeup_latency.has_value()),
-      socket_wakeup_latency_(machine.costs.socket_wakeup_latency.value_or(machine.costs.wakeup_latency)),
+      socket_wakeup_latency_(machine.costs.socket_wakeup_latency),
       deep_(machine.costs.deep_idle),
       shallow_(machine.costs.shallow_idle),
       stall_(machine.costs.stall),
@@ -280,7 +279,7 @@ WakeTarget OsScheduler::wake(int t, Time work, int waker, bool sync) {
     // unix_write_space -> wake_up_interruptible_sync_poll, the sync wake-ups) onto a core that
     // is not deep takes the latency measured for that pattern (tools/calibrate, sockhop).
     const DurationSpec& spec = deep ? deep_.wakeup_latency
-                               : sync && socket_wakeup_ ? socket_wakeup_latency_
+                               : sync && socket_wakeup_latency_ ? *socket_wakeup_latency_
                                : shallow ? shallow_.wakeup_latency : wakeup_latency_;
     const Time latency = spec.draw(rng_, tick_);
     if (latency > Time::zero()) {

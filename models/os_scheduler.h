@@ -8,6 +8,7 @@
 /// thread is woken with the burst it runs first once it has a core again.
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "models/observer.h"
@@ -201,8 +202,7 @@ private:
   Time context_switch_;
   DurationSpec wakeup_latency_;
   DurationSpec resched_latency_;
-  bool socket_wakeup_ = false;          ///< costs.socket_wakeup_latency given
-  DurationSpec socket_wakeup_latency_;  ///< costs.socket_wakeup_latency
+  std::optional<DurationSpec> socket_wakeup_latency_;  ///< costs.socket_wakeup_latency
   DeepIdle deep_;
   ShallowIdle shallow_;
   Stalls stall_;
